@@ -1,0 +1,1 @@
+"""kctl: a Kafka-compatible broker."""

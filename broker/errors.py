@@ -1,0 +1,19 @@
+"""Errors that carry a Kafka error code, so any layer can raise and the handler answers."""
+
+from __future__ import annotations
+
+from kio.schema.errors import ErrorCode
+
+__all__ = ["ErrorCode", "KafkaError"]
+
+
+class KafkaError(Exception):
+    """A failure the client should see as ``code`` with ``message``."""
+
+    def __init__(self, code: ErrorCode, message: str | None = None) -> None:
+        super().__init__(message or code.name)
+        self.code = code
+        self.message = message or code.name
+
+    def __repr__(self) -> str:
+        return f"KafkaError({self.code.name}, {self.message!r})"
