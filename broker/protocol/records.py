@@ -132,7 +132,9 @@ def validate_batch(buf: bytes | bytearray | memoryview, pos: int, header: BatchH
         )
     actual = crc_of(buf, pos, header.size)
     if actual != header.crc:
-        raise CorruptRecordError(f"CRC-32C mismatch: stored {header.crc:#010x}, computed {actual:#010x}")
+        raise CorruptRecordError(
+            f"CRC-32C mismatch: stored {header.crc:#010x}, computed {actual:#010x}"
+        )
 
 
 def iter_batches(buf: bytes | bytearray | memoryview) -> Iterator[tuple[int, BatchHeader]]:
@@ -157,7 +159,9 @@ def set_partition_leader_epoch(buf: bytearray | memoryview, pos: int, epoch: int
     _I32.pack_into(buf, pos + 12, epoch)
 
 
-def set_log_append_time(buf: bytearray | memoryview, pos: int, header: BatchHeader, now_ms: int) -> None:
+def set_log_append_time(
+    buf: bytearray | memoryview, pos: int, header: BatchHeader, now_ms: int
+) -> None:
     """Mark the batch LogAppendTime with ``now_ms`` as its max timestamp; recompute the CRC."""
     attributes = header.attributes | TIMESTAMP_TYPE_MASK
     _I16.pack_into(buf, pos + 21, attributes)
@@ -373,8 +377,19 @@ def build_batch(
     batch_length = HEADER_SIZE - LOG_OVERHEAD + len(payload)
     out = bytearray(
         _HEADER.pack(
-            base_offset, batch_length, partition_leader_epoch, MAGIC_V2, 0, attributes,
-            last_delta, base_ts, max_ts, producer_id, producer_epoch, base_sequence, len(recs),
+            base_offset,
+            batch_length,
+            partition_leader_epoch,
+            MAGIC_V2,
+            0,
+            attributes,
+            last_delta,
+            base_ts,
+            max_ts,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            len(recs),
         )
     )
     out += payload

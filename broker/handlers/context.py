@@ -1,0 +1,73 @@
+"""What a handler knows about the request it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from broker.protocol.codec import response_class
+from broker.protocol.header import RequestHeader
+
+if TYPE_CHECKING:
+    from broker.node import Broker
+
+
+@dataclass(slots=True)
+class RequestContext:
+    broker: Broker
+    header: RequestHeader
+    client_host: str
+    principal: str = "User:ANONYMOUS"
+
+    @property
+    def version(self) -> int:
+        return self.header.api_version
+
+    @property
+    def response_type(self) -> type:
+        return response_class(self.header.api_key, self.header.api_version)
+
+    @property
+    def messages(self) -> ModuleType:
+        """The kio module of this response version: its nested classes build the body."""
+        import sys
+
+        return sys.modules[self.response_type.__module__]
+
+    def respond(self, **fields: Any) -> Any:
+        return make(self.response_type, **fields)
+
+    def make(self, name: str, **fields: Any) -> Any:
+        return make(getattr(self.messages, name), **fields)
+
+
+@cache
+def _fields(cls: type) -> dict[str, str]:
+    return {
+        name: f.metadata.get("kafka_type", "")
+        for name, f in cls.__dataclass_fields__.items()  # type: ignore[attr-defined]
+    }
+
+
+def make(cls: type, **fields: Any) -> Any:
+    """Build a kio message, dropping fields its version lacks and converting ms integers.
+
+    Handlers are written once for all versions of an API; kio's classes differ per version
+    only by which fields exist, so unknown names are dropped here rather than in every
+    handler. Durations and timestamps may be given as integer milliseconds.
+    """
+    known = _fields(cls)
+    kwargs = {}
+    for name, value in fields.items():
+        kind = known.get(name)
+        if kind is None:
+            continue
+        if isinstance(value, int) and kind.startswith("timedelta"):
+            value = timedelta(milliseconds=value)
+        elif isinstance(value, int) and kind == "datetime_i64":
+            value = None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
+        kwargs[name] = value
+    return cls(**kwargs)

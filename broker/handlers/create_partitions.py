@@ -1,0 +1,26 @@
+"""CreatePartitions (key 37), v0-3: grow a topic to a new total partition count."""
+
+from __future__ import annotations
+
+from broker.errors import ErrorCode, KafkaError
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+
+@handles(ApiKey.CREATE_PARTITIONS)
+async def handle(ctx, request):
+    results = []
+    for t in request.topics:
+        code, message = ErrorCode.none, None
+        try:
+            ctx.broker.controller.create_partitions(
+                t.name, t.count, validate_only=request.validate_only
+            )
+        except KafkaError as e:
+            code, message = e.code, e.message
+        results.append(
+            ctx.make(
+                "CreatePartitionsTopicResult", name=t.name, error_code=code, error_message=message
+            )
+        )
+    return ctx.respond(throttle_time=0, results=tuple(results))

@@ -1,0 +1,123 @@
+"""Fetch (key 1), v4-17: whole stored batches from each partition, with long polling.
+
+The batch containing the requested offset is returned whole (clients skip the records
+before their offset). Per-partition and total byte limits are honoured, except that the
+first non-empty partition always returns at least one batch (KIP-74), so a batch larger than
+the limits cannot stall a consumer. When fewer than min_bytes are ready the request waits up
+to max_wait and is woken by the first append to any partition it reads.
+
+Fetch sessions (KIP-227, v7+): this broker creates none; it answers session id 0, which
+clients treat as "send full requests", and rejects incremental requests for unknown sessions.
+Topic ids (v13+) are resolved to names; an unknown id gets UNKNOWN_TOPIC_ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+from broker.errors import ErrorCode, KafkaError
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+READ_COMMITTED = 1
+
+
+@handles(ApiKey.FETCH)
+async def handle(ctx, request):
+    if ctx.version >= 7 and request.session_id != 0 and request.session_epoch > 0:
+        return ctx.respond(
+            throttle_time=0,
+            error_code=ErrorCode.fetch_session_id_not_found,
+            session_id=0,
+            responses=(),
+            node_endpoints=(),
+        )
+    max_wait_s = request.max_wait.total_seconds()
+    deadline = time.monotonic() + max_wait_s
+    loop = asyncio.get_running_loop()
+    while True:
+        responses, total, partitions, has_error = _read(ctx, request)
+        remaining = deadline - time.monotonic()
+        if total >= request.min_bytes or remaining <= 0 or has_error or not partitions:
+            return ctx.respond(
+                throttle_time=0,
+                error_code=ErrorCode.none,
+                session_id=0,
+                responses=tuple(responses),
+                node_endpoints=(),
+            )
+        waiter = loop.create_future()
+        for p in partitions:
+            p.waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, remaining)
+        except TimeoutError:
+            pass
+        finally:
+            for p in partitions:
+                p.waiters.discard(waiter)
+
+
+def _read(ctx, request):
+    broker = ctx.broker
+    by_id = ctx.version >= 13
+    bytes_left = request.max_bytes
+    total = 0
+    has_error = False
+    partitions = []
+    responses = []
+    for ft in request.topics:
+        if by_id:
+            topic = broker.topic_by_id(ft.topic_id)
+            name = topic.name if topic else None
+        else:
+            name = ft.topic
+        parts = []
+        for fp in ft.partitions:
+            code = ErrorCode.none
+            hw = lso = log_start = -1
+            data = b""
+            partition = broker.partition(name, fp.partition) if name is not None else None
+            try:
+                if partition is None:
+                    raise KafkaError(
+                        ErrorCode.unknown_topic_id
+                        if by_id and name is None
+                        else ErrorCode.unknown_topic_or_partition
+                    )
+                partition.check_leader_epoch(getattr(fp, "current_leader_epoch", -1))
+                hw = lso = partition.high_watermark
+                log_start = partition.log_start_offset
+                limit = min(fp.partition_max_bytes, bytes_left)
+                if limit > 0 or total == 0:
+                    data = partition.read(fp.fetch_offset, max(limit, 0), min_one=total == 0)
+                partitions.append(partition)
+            except KafkaError as e:
+                code = e.code
+                has_error = True
+            total += len(data)
+            bytes_left -= len(data)
+            parts.append(
+                ctx.make(
+                    "PartitionData",
+                    partition_index=fp.partition,
+                    error_code=code,
+                    high_watermark=hw,
+                    last_stable_offset=lso,
+                    log_start_offset=log_start,
+                    aborted_transactions=None if request.isolation_level != READ_COMMITTED else (),
+                    preferred_read_replica=-1,
+                    records=data,
+                )
+            )
+        responses.append(
+            ctx.make(
+                "FetchableTopicResponse",
+                topic=name,
+                topic_id=ft.topic_id if by_id else uuid.UUID(int=0),
+                partitions=tuple(parts),
+            )
+        )
+    return responses, total, partitions, has_error

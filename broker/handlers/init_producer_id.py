@@ -1,0 +1,35 @@
+"""InitProducerId (key 22), v0-5: producer ids for idempotent producers.
+
+Each call allocates a fresh id at epoch 0 (ids come from blocks persisted in the metadata
+log, so they never repeat across restarts). Transactional ids are refused until the
+transaction coordinator exists.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from broker.errors import ErrorCode, KafkaError
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+log = logging.getLogger("broker.producer")
+
+
+@handles(ApiKey.INIT_PRODUCER_ID)
+async def handle(ctx, request):
+    if request.transactional_id is not None:
+        log.info(
+            "refusing transactional producer %r: transactions are not supported yet",
+            request.transactional_id,
+        )
+        return ctx.respond(
+            throttle_time=0, error_code=ErrorCode.invalid_request, producer_id=-1, producer_epoch=-1
+        )
+    try:
+        producer_id = ctx.broker.controller.allocate_producer_id()
+    except KafkaError as e:
+        return ctx.respond(throttle_time=0, error_code=e.code, producer_id=-1, producer_epoch=-1)
+    return ctx.respond(
+        throttle_time=0, error_code=ErrorCode.none, producer_id=producer_id, producer_epoch=0
+    )

@@ -1,0 +1,62 @@
+"""ListOffsets (key 2), v1-10: offsets by time, and the earliest/latest/max-timestamp marks.
+
+Special timestamps: -2 earliest (log start), -1 latest (high watermark; the last stable
+offset for read_committed, the same here without transactions), -3 the record with the
+largest timestamp (v7+), -4 earliest local (v8+; no tiered storage, so the log start).
+A timestamp with no record at or after it answers offset -1.
+"""
+
+from __future__ import annotations
+
+from broker.errors import ErrorCode, KafkaError
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
+
+
+@handles(ApiKey.LIST_OFFSETS)
+async def handle(ctx, request):
+    topics = []
+    for t in request.topics:
+        parts = []
+        for rp in t.partitions:
+            code, ts, offset, epoch = ErrorCode.none, -1, -1, -1
+            try:
+                partition = ctx.broker.partition(t.name, rp.partition_index)
+                if partition is None:
+                    raise KafkaError(ErrorCode.unknown_topic_or_partition)
+                partition.check_leader_epoch(getattr(rp, "current_leader_epoch", -1))
+                ts, offset = _lookup(partition, rp.timestamp)
+                epoch = partition.leader_epoch if offset >= 0 else -1
+            except KafkaError as e:
+                code = e.code
+            parts.append(
+                ctx.make(
+                    "ListOffsetsPartitionResponse",
+                    partition_index=rp.partition_index,
+                    error_code=code,
+                    timestamp=ts,
+                    offset=offset,
+                    leader_epoch=epoch,
+                )
+            )
+        topics.append(ctx.make("ListOffsetsTopicResponse", name=t.name, partitions=tuple(parts)))
+    return ctx.respond(throttle_time=0, topics=tuple(topics))
+
+
+def _lookup(partition, timestamp: int) -> tuple[int, int]:
+    """(timestamp, offset) answering a ListOffsets query on one partition."""
+    if timestamp in (LATEST, LATEST_TIERED):
+        return -1, partition.high_watermark
+    if timestamp in (EARLIEST, EARLIEST_LOCAL):
+        return -1, partition.log_start_offset
+    if timestamp == MAX_TIMESTAMP:
+        found = partition.log.max_timestamp()
+        return (found[1], found[0]) if found else (-1, -1)
+    if timestamp < 0:
+        raise KafkaError(ErrorCode.invalid_request, f"unknown special timestamp {timestamp}")
+    found = partition.log.offset_for_timestamp(timestamp)
+    if found is None or found[0] >= partition.high_watermark:
+        return -1, -1
+    return found[1], found[0]

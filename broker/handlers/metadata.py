@@ -1,0 +1,92 @@
+"""Metadata (key 3), v0-12: brokers, controller, cluster id, topics and partition leaders.
+
+A null topic list (or an empty one at v0) means all topics. Unknown topics are created when
+both the broker (auto.create.topics.enable) and the request (v4+) allow it, synchronously,
+so the client sees the new topic in this very response.
+"""
+
+from __future__ import annotations
+
+from broker.errors import ErrorCode, KafkaError
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+AUTHORIZED_OPERATIONS_OMITTED = -2147483648
+
+
+@handles(ApiKey.METADATA)
+async def handle(ctx, request):
+    broker = ctx.broker
+    if request.topics is None or (ctx.version == 0 and not request.topics):
+        topics = [_topic(ctx, t) for t in broker.topics()]
+    else:
+        allow_create = getattr(request, "allow_auto_topic_creation", True)
+        topics = []
+        for req_topic in request.topics:
+            name = req_topic.name
+            topic = broker.topic(name) if name is not None else None
+            if topic is None and name is not None and allow_create and broker.auto_create_enabled:
+                try:
+                    topic = broker.auto_create_topic(name)
+                except KafkaError as e:
+                    topics.append(_error_topic(ctx, name, e.code))
+                    continue
+            if topic is None:
+                topics.append(_error_topic(ctx, name, ErrorCode.unknown_topic_or_partition))
+            else:
+                topics.append(_topic(ctx, topic))
+    host, port = broker.advertised
+    return ctx.respond(
+        throttle_time=0,
+        brokers=(
+            ctx.make(
+                "MetadataResponseBroker", node_id=broker.node_id, host=host, port=port, rack=None
+            ),
+        ),
+        cluster_id=broker.cluster_id,
+        controller_id=broker.node_id,
+        topics=tuple(topics),
+        cluster_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
+    )
+
+
+def _topic(ctx, topic):
+    partitions = []
+    for index in sorted(topic.partitions):
+        p = ctx.broker.partition(topic.name, index)
+        image = topic.partitions[index]
+        partitions.append(
+            ctx.make(
+                "MetadataResponsePartition",
+                error_code=ErrorCode.none if p else ErrorCode.leader_not_available,
+                partition_index=index,
+                leader_id=image.leader,
+                leader_epoch=image.leader_epoch,
+                replica_nodes=tuple(image.replicas),
+                isr_nodes=tuple(image.isr),
+                offline_replicas=(),
+            )
+        )
+    return ctx.make(
+        "MetadataResponseTopic",
+        error_code=ErrorCode.none,
+        name=topic.name,
+        topic_id=topic.topic_id,
+        is_internal=topic.name.startswith("__"),
+        partitions=tuple(partitions),
+        topic_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
+    )
+
+
+def _error_topic(ctx, name, code):
+    import uuid
+
+    return ctx.make(
+        "MetadataResponseTopic",
+        error_code=code,
+        name=name,
+        topic_id=uuid.UUID(int=0),
+        is_internal=False,
+        partitions=(),
+        topic_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
+    )

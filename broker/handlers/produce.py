@@ -1,0 +1,71 @@
+"""Produce (key 0), v3-11 served (advertised from v0, see protocol/apis.py).
+
+Batches are validated (magic 2, sizes, CRC-32C, max.message.bytes, producer sequence) and
+appended as received, with offsets assigned in place. acks=0 gets no response at all.
+Single node: the ISR is this broker, so acks=1 and acks=all are both satisfied on append.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from broker.errors import ErrorCode, KafkaError
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+log = logging.getLogger("broker.produce")
+
+
+@handles(ApiKey.PRODUCE)
+async def handle(ctx, request):
+    broker = ctx.broker
+    acks = request.acks
+    responses = []
+    for topic_data in request.topic_data:
+        parts = []
+        for pd in topic_data.partition_data:
+            base_offset, append_time, log_start, code, message = -1, -1, -1, ErrorCode.none, None
+            try:
+                if acks not in (0, 1, -1):
+                    raise KafkaError(
+                        ErrorCode.invalid_required_acks, f"acks={acks} is not 0, 1 or -1"
+                    )
+                if request.transactional_id is not None:
+                    raise KafkaError(
+                        ErrorCode.transactional_id_authorization_failed,
+                        "transactions are not supported by this broker yet",
+                    )
+                partition = broker.partition(topic_data.name, pd.index)
+                if partition is None:
+                    raise KafkaError(
+                        ErrorCode.unknown_topic_or_partition,
+                        f"{topic_data.name}-{pd.index} does not exist",
+                    )
+                if pd.records is None:
+                    raise KafkaError(ErrorCode.invalid_record, "no records in the produce request")
+                result = broker.produce(partition, pd.records, acks)
+                base_offset = result.base_offset
+                append_time = result.log_append_time
+                log_start = result.log_start_offset
+            except KafkaError as e:
+                code, message = e.code, e.message
+                if code not in (ErrorCode.unknown_topic_or_partition,):
+                    log.info("produce to %s-%d refused: %s", topic_data.name, pd.index, message)
+            parts.append(
+                ctx.make(
+                    "PartitionProduceResponse",
+                    index=pd.index,
+                    error_code=code,
+                    base_offset=base_offset,
+                    log_append_time=append_time,
+                    log_start_offset=log_start,
+                    record_errors=(),
+                    error_message=message,
+                )
+            )
+        responses.append(
+            ctx.make("TopicProduceResponse", name=topic_data.name, partition_responses=tuple(parts))
+        )
+    if acks == 0:
+        return None
+    return ctx.respond(responses=tuple(responses), throttle_time=0)

@@ -1,0 +1,45 @@
+"""The table from API key to handler, filled by the handler modules as they are imported."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from broker.protocol.apis import ApiKey
+
+Handler = Callable[[Any, Any], Awaitable[Any]]
+HANDLERS: dict[int, Handler] = {}
+
+MODULES = (
+    "api_versions",
+    "metadata",
+    "produce",
+    "fetch",
+    "list_offsets",
+    "offset_for_leader_epoch",
+    "init_producer_id",
+    "create_topics",
+    "delete_topics",
+    "create_partitions",
+    "describe_configs",
+    "alter_configs",
+    "incremental_alter_configs",
+    "delete_records",
+    "describe_log_dirs",
+    "describe_cluster",
+)
+
+
+def handles(api_key: ApiKey) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[api_key] = fn
+        return fn
+
+    return register
+
+
+def load() -> dict[int, Handler]:
+    for name in MODULES:
+        importlib.import_module(f"broker.handlers.{name}")
+    return HANDLERS

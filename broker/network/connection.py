@@ -1,0 +1,148 @@
+"""One client connection: frames in, handler calls in request order, responses out.
+
+Requests of one connection are handled one at a time, in order (as Apache Kafka does), so
+pipelined requests are answered in order and an idempotent producer's batches are appended
+in the order it sent them. Back-pressure both ways: reading pauses while too many request
+bytes wait, and handling pauses while the transport's write buffer is full. Any failure in
+flight closes the connection, so a client is never left reading a half-written response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
+
+from broker.handlers.context import RequestContext
+from broker.protocol import codec
+from broker.protocol.apis import ApiKey
+from broker.protocol.framing import FrameDecoder, FramingError
+
+if TYPE_CHECKING:
+    from broker.node import Broker
+
+log = logging.getLogger("broker.network")
+
+MAX_QUEUED_BYTES = 8 * 1024 * 1024  # pause reading beyond this many unhandled request bytes
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, broker: Broker, handlers: dict) -> None:
+        self.broker = broker
+        self.handlers = handlers
+        self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
+        self.frames: deque[bytes] = deque()
+        self.queued_bytes = 0
+        self.ready = asyncio.Event()
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self.transport: asyncio.Transport | None = None
+        self.peer = "?"
+        self.task: asyncio.Task | None = None
+        self.reading_paused = False
+        self.draining = False  # set on shutdown: finish what was received, then stop
+
+    # --- asyncio.Protocol callbacks ---------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.broker.connections.add(self)
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self.decoder.feed(data)
+        except FramingError as e:
+            log.warning("closing connection from %s: %s", self.peer, e)
+            self.close()
+            return
+        if frames:
+            self.frames.extend(frames)
+            self.queued_bytes += sum(len(f) for f in frames)
+            self.ready.set()
+        if self.queued_bytes + self.decoder.buffered > MAX_QUEUED_BYTES and not self.reading_paused:
+            self.reading_paused = True
+            self.transport.pause_reading()  # type: ignore[union-attr]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.broker.connections.discard(self)
+        if self.task is not None:
+            self.task.cancel()
+
+    def pause_writing(self) -> None:
+        self.writable.clear()
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+
+    # --- request loop -----------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Stop reading; the loop ends once the requests already received are answered."""
+        self.draining = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+        self.ready.set()
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self.frames:
+                    if self.draining:
+                        return
+                    self.ready.clear()
+                    await self.ready.wait()
+                    if not self.frames:
+                        continue
+                frame = self.frames.popleft()
+                self.queued_bytes -= len(frame)
+                if self.reading_paused and self.queued_bytes < MAX_QUEUED_BYTES // 2:
+                    self.reading_paused = False
+                    self.transport.resume_reading()  # type: ignore[union-attr]
+                response = await self._handle(frame)
+                if response is None:
+                    continue
+                if response is False:
+                    self.close()
+                    return
+                self.transport.write(response)  # type: ignore[union-attr]
+                if not self.writable.is_set():
+                    await self.writable.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("closing connection from %s after an internal error", self.peer)
+            self.close()
+
+    async def _handle(self, frame: bytes) -> bytes | bool | None:
+        """The framed response, None when the request wants none, False to close."""
+        try:
+            request = codec.decode_request(frame)
+        except codec.UnsupportedVersion as e:
+            if e.header.api_key == ApiKey.API_VERSIONS:
+                from broker.handlers.api_versions import unsupported_version_response
+
+                return unsupported_version_response(e.header)
+            log.warning("closing connection from %s: %s", self.peer, e)
+            return False
+        except codec.ProtocolError as e:
+            log.warning("closing connection from %s: %s", self.peer, e)
+            return False
+        header = request.header
+        handler = self.handlers[header.api_key]
+        ctx = RequestContext(self.broker, header, self.peer.rsplit(":", 1)[0])
+        self.broker.metrics.request(header.api_key, request.size)
+        response = await handler(ctx, request.body)
+        if response is None:
+            return None
+        out = codec.encode_response(header, response)
+        self.broker.metrics.response(header.api_key, len(out))
+        return out

@@ -1,0 +1,217 @@
+"""The broker node: wires configuration, metadata, partition logs and the network together.
+
+It owns the lifecycle (start, serve, stop) and the maps handlers read: topics from the
+metadata image, and the Partition objects of this node. Metadata changes arrive as committed
+records; the node reacts by opening or deleting partition logs, so the same path will serve
+records replicated from a Raft quorum later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from broker.config import BrokerConfig
+from broker.errors import ErrorCode, KafkaError
+from broker.log.log import LogConfig
+from broker.log.manager import LogManager
+from broker.metadata.controller import Controller
+from broker.metadata.store import MetadataStore
+from broker.metadata.topic_config import effective_topic_config
+from broker.metrics import Metrics
+from broker.partition.partition import Partition, PartitionSettings, ProduceResult
+
+if TYPE_CHECKING:
+    from broker.metadata.image import TopicImage
+    from broker.network.connection import Connection
+
+log = logging.getLogger("broker")
+
+FLUSH_CHECK_INTERVAL_S = 0.1
+
+
+def parse_listener(listener: str) -> tuple[str, int]:
+    """'PLAINTEXT://127.0.0.1:9092' or '127.0.0.1:9092' -> ('127.0.0.1', 9092)."""
+    address = listener.split("://", 1)[-1]
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"listener {listener!r} is not HOST:PORT")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+class Broker:
+    def __init__(self, config: BrokerConfig) -> None:
+        self.config = config
+        self.node_id: int = config.get("node.id")
+        self.data_dir = Path(_first(config.get("log.dirs"))).expanduser()
+        self.listen = parse_listener(_first(config.get("listeners")))
+        advertised = config.get("advertised.listeners")
+        self.advertised = parse_listener(_first(advertised)) if advertised else self.listen
+        if self.advertised[0] in ("0.0.0.0", "::", ""):
+            self.advertised = ("127.0.0.1", self.advertised[1])
+        self.connections: set[Connection] = set()
+        self.metrics = Metrics()
+        self.partitions: dict[tuple[str, int], Partition] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._server: asyncio.AbstractServer | None = None
+        self.stopped = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        from broker.network.server import serve
+
+        started = time.monotonic()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.metadata = MetadataStore.open(
+            self.data_dir, node_id=self.node_id, cluster_id=self.config.get("cluster.id") or None
+        )
+        self.controller = Controller(self.metadata, self.config)
+        self.logs = LogManager(self.data_dir)
+        self.logs.startup()
+        for topic in self.metadata.image.topics_by_name.values():
+            self._open_topic(topic)
+        self.metadata.subscribe(self._on_metadata)
+        host, port = self.listen
+        self._server = await serve(self, host, port)
+        self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
+        log.info(
+            "broker %d (cluster %s) ready on %s:%d in %.0f ms, data in %s",
+            self.node_id,
+            self.cluster_id,
+            host,
+            port,
+            (time.monotonic() - started) * 1000,
+            self.data_dir,
+        )
+
+    async def stop(self) -> None:
+        from broker.network.server import close_connections
+
+        if self._server is not None:
+            self._server.close()
+        await close_connections(self)
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.logs.shutdown()
+        self.metadata.close()
+        self.stopped.set()
+        log.info("broker %d stopped cleanly", self.node_id)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_CHECK_INTERVAL_S)
+            try:
+                self.logs.flush_due(int(time.time() * 1000))
+            except OSError:
+                log.exception("periodic flush failed")
+
+    # --- what handlers read -----------------------------------------------------------------
+
+    @property
+    def cluster_id(self) -> str:
+        return self.metadata.cluster_id
+
+    @property
+    def auto_create_enabled(self) -> bool:
+        return bool(self.config.get("auto.create.topics.enable"))
+
+    def topics(self) -> list[TopicImage]:
+        return list(self.metadata.image.topics_by_name.values())
+
+    def topic(self, name: str) -> TopicImage | None:
+        return self.metadata.image.topics_by_name.get(name)
+
+    def topic_by_id(self, topic_id: uuid.UUID) -> TopicImage | None:
+        return self.metadata.image.topics_by_id.get(topic_id)
+
+    def partition(self, topic: str | None, index: int) -> Partition | None:
+        return self.partitions.get((topic, index))  # type: ignore[arg-type]
+
+    def auto_create_topic(self, name: str) -> TopicImage:
+        topic = self.controller.create_topic(name, -1, -1, {})
+        log.info("auto-created topic %s with %d partition(s)", name, len(topic.partitions))
+        return topic
+
+    def produce(self, partition: Partition, data: bytes, acks: int) -> ProduceResult:
+        try:
+            result = partition.append(data, acks)
+        except OSError as e:
+            log.error("append to %s-%d failed: %s", partition.topic, partition.index, e)
+            raise KafkaError(ErrorCode.kafka_storage_error, f"log write failed: {e}") from e
+        self.metrics.produced(len(data))
+        return result
+
+    # --- reacting to metadata ---------------------------------------------------------------
+
+    def _on_metadata(self, records, image) -> None:
+        live = {(t.name, i) for t in image.topics_by_name.values() for i in t.partitions}
+        for key in [k for k in self.partitions if k not in live]:
+            partition = self.partitions.pop(key)
+            partition.wake_fetchers()
+            self.logs.delete(*key)
+            log.info("deleted partition %s-%d", *key)
+        for topic in image.topics_by_name.values():
+            self._open_topic(topic)
+
+    def topic_settings(self, topic: TopicImage) -> tuple[LogConfig, PartitionSettings]:
+        cfg = {
+            name: entry.value
+            for name, entry in effective_topic_config(topic.configs, self.config).items()
+        }
+        log_config = LogConfig(
+            segment_bytes=int(cfg["segment.bytes"]),
+            segment_ms=int(cfg["segment.ms"]),
+            index_interval_bytes=int(cfg["index.interval.bytes"]),
+            segment_index_bytes=int(cfg["segment.index.bytes"]),
+            flush_messages=_optional(cfg.get("flush.messages")),
+            flush_ms=_optional(cfg.get("flush.ms")),
+        )
+        settings = PartitionSettings(
+            max_message_bytes=int(cfg["max.message.bytes"]),
+            log_append_time=cfg["message.timestamp.type"] == "LogAppendTime",
+            min_insync_replicas=int(cfg["min.insync.replicas"]),
+        )
+        return log_config, settings
+
+    def _open_topic(self, topic: TopicImage) -> None:
+        log_config, settings = self.topic_settings(topic)
+        for index, image in topic.partitions.items():
+            key = (topic.name, index)
+            existing = self.partitions.get(key)
+            if existing is not None:
+                existing.settings = settings
+                existing.log.update_config(log_config)
+                existing.leader_epoch = image.leader_epoch
+                continue
+            plog = self.logs.get_or_create(topic.name, index, log_config)
+            self.partitions[key] = Partition(
+                topic=topic.name,
+                index=index,
+                topic_id=topic.topic_id,
+                log=plog,
+                leader=image.leader,
+                replicas=list(image.replicas),
+                isr=list(image.isr),
+                leader_epoch=image.leader_epoch,
+                settings=settings,
+            )
+
+
+def _first(value) -> str:
+    if isinstance(value, list | tuple):
+        return str(value[0])
+    return str(value).split(",")[0].strip()
+
+
+def _optional(value) -> int | None:
+    """flush.* use Long.MAX_VALUE (or nothing) for 'never'."""
+    if value in (None, ""):
+        return None
+    n = int(value)
+    return None if n >= 2**62 else n

@@ -1,0 +1,136 @@
+"""A partition replica: its log, leader epoch, replicas/ISR and high watermark.
+
+Single node today: this broker leads every partition and the ISR is itself, so the high
+watermark follows the log end after each append. The fields are kept apart (leader epoch,
+replicas, ISR, high watermark vs log end offset) so followers can be added without reshaping
+the callers. Fetches waiting for data register a future that an append resolves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from broker.errors import ErrorCode, KafkaError
+from broker.log.log import AppendResult, Log
+from broker.partition.producer_state import ProducerStateManager
+from broker.protocol import records
+
+
+@dataclass(slots=True)
+class PartitionSettings:
+    """The topic configs the append path reads, resolved to values."""
+
+    max_message_bytes: int = 1048588
+    log_append_time: bool = False
+    min_insync_replicas: int = 1
+
+
+@dataclass(slots=True)
+class ProduceResult:
+    base_offset: int
+    log_append_time: int = -1
+    log_start_offset: int = 0
+
+
+@dataclass(eq=False)
+class Partition:
+    topic: str
+    index: int
+    topic_id: uuid.UUID
+    log: Log
+    leader: int
+    replicas: list[int]
+    isr: list[int]
+    leader_epoch: int = 0
+    settings: PartitionSettings = field(default_factory=PartitionSettings)
+    high_watermark: int = 0
+    producers: ProducerStateManager = field(default_factory=ProducerStateManager)
+    waiters: set[asyncio.Future] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        for h in self.log.batch_headers(self.log.log_start_offset):
+            self.producers.update(h)
+        self.high_watermark = self.log.log_end_offset
+
+    @property
+    def log_end_offset(self) -> int:
+        return self.log.log_end_offset
+
+    @property
+    def log_start_offset(self) -> int:
+        return self.log.log_start_offset
+
+    def check_leader_epoch(self, current_leader_epoch: int) -> None:
+        """A client's view of the leader epoch (-1 = unknown) must match ours."""
+        if current_leader_epoch < 0 or current_leader_epoch == self.leader_epoch:
+            return
+        if current_leader_epoch > self.leader_epoch:
+            raise KafkaError(
+                ErrorCode.unknown_leader_epoch,
+                f"leader epoch {current_leader_epoch} is newer than ours",
+            )
+        raise KafkaError(
+            ErrorCode.fenced_leader_epoch,
+            f"leader epoch {current_leader_epoch} is older than {self.leader_epoch}",
+        )
+
+    def append(self, data: bytes, acks: int) -> ProduceResult:
+        """Validate and append a producer's record batches (the bytes stay as sent)."""
+        if acks == -1 and len(self.isr) < self.settings.min_insync_replicas:
+            raise KafkaError(
+                ErrorCode.not_enough_replicas,
+                f"{len(self.isr)} in-sync replica(s) < min.insync.replicas "
+                f"{self.settings.min_insync_replicas}",
+            )
+        buf = bytearray(data)
+        try:
+            batches = list(records.iter_batches(buf))
+            for pos, h in batches:
+                records.validate_batch(buf, pos, h)
+        except records.CorruptRecordError as e:
+            raise KafkaError(ErrorCode.corrupt_message, str(e)) from e
+        if not batches:
+            raise KafkaError(ErrorCode.invalid_record, "the produce request holds no batches")
+        for _, h in batches:
+            if h.size > self.settings.max_message_bytes:
+                raise KafkaError(
+                    ErrorCode.message_too_large,
+                    f"batch of {h.size} bytes exceeds max.message.bytes "
+                    f"{self.settings.max_message_bytes}",
+                )
+            if h.is_control:
+                raise KafkaError(
+                    ErrorCode.invalid_record, "clients may not produce control batches"
+                )
+        if len(batches) == 1:
+            duplicate = self.producers.check(batches[0][1])
+            if duplicate is not None:
+                return ProduceResult(duplicate.base_offset, -1, self.log_start_offset)
+        else:
+            for _, h in batches:
+                if self.producers.check(h) is not None:
+                    raise KafkaError(
+                        ErrorCode.duplicate_sequence_number,
+                        "a duplicate batch inside a multi-batch produce",
+                    )
+        append_time = int(time.time() * 1000) if self.settings.log_append_time else None
+        result: AppendResult = self.log.append(
+            buf, batches, leader_epoch=self.leader_epoch, log_append_time_ms=append_time
+        )
+        for _, h in batches:
+            self.producers.update(h)
+        self.high_watermark = self.log.log_end_offset  # the ISR is this broker alone
+        self.wake_fetchers()
+        return ProduceResult(result.base_offset, result.log_append_time, self.log_start_offset)
+
+    def read(self, offset: int, max_bytes: int, *, min_one: bool) -> bytes:
+        return self.log.read(offset, max_bytes, upper_bound=self.high_watermark, min_one=min_one)
+
+    def wake_fetchers(self) -> None:
+        waiters, self.waiters = self.waiters, set()
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)

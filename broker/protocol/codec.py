@@ -1,0 +1,95 @@
+"""Request decoding and response encoding: bytes in, typed kio messages out, and back.
+
+kio generates one frozen dataclass per API, version and direction from Apache Kafka's JSON
+message specs (the same ones as ../shared/kafka-protocol), with a native reader. Its readers
+bound every length by the bytes present, so a frame claiming an INT32_MAX-element array fails
+to parse instead of allocating (KAFKA-14063); tests/protocol/test_fuzz.py holds us to that.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from kio.index import load_request_schema, load_response_schema
+from kio.serial import entity_reader, entity_writer
+
+from broker.protocol import header as hdr
+from broker.protocol.apis import SERVED, ApiKey
+
+
+class ProtocolError(Exception):
+    """A request that cannot be answered; the connection is closed with a log line."""
+
+
+class UnsupportedVersion(ProtocolError):
+    def __init__(self, header: hdr.RequestHeader) -> None:
+        super().__init__(f"unsupported API {header.api_key} version {header.api_version}")
+        self.header = header
+
+
+@dataclass(slots=True)
+class Request:
+    header: hdr.RequestHeader
+    body: Any
+    size: int  # frame bytes, for metrics and quotas
+
+
+@cache
+def _request_codec(api_key: int, version: int) -> tuple[type, Callable[..., Any], bool]:
+    cls = load_request_schema(api_key, version)
+    return cls, entity_reader(cls), bool(cls.__flexible__)
+
+
+@cache
+def response_class(api_key: int, version: int) -> type:
+    return load_response_schema(api_key, version)
+
+
+@cache
+def _response_writer(cls: type) -> Callable[..., Any]:
+    return entity_writer(cls)
+
+
+def decode_request(frame: bytes) -> Request:
+    """Parse a frame (without its size prefix) into a Request.
+
+    Raises UnsupportedVersion for an unknown API or version (the header is then known, so
+    ApiVersions can still be answered), ProtocolError for anything else malformed.
+    """
+    api_key, version, correlation_id = hdr.peek(frame)
+    served = SERVED.get(api_key)  # type: ignore[call-overload]
+    if served is None or version not in served:
+        header, _ = hdr.parse_request_header(frame, flexible=False)
+        raise UnsupportedVersion(header)
+    _cls, reader, flexible = _request_codec(api_key, version)
+    try:
+        header, pos = hdr.parse_request_header(frame, flexible)
+        body, _size = reader(frame, pos)
+    except (hdr.HeaderError, ValueError, IndexError, OverflowError, UnicodeDecodeError) as e:
+        raise ProtocolError(
+            f"malformed {ApiKey(api_key).name} v{version} request "
+            f"(correlation id {correlation_id}): {e}"
+        ) from e
+    except Exception as e:  # the native reader raises its own types; all mean "malformed"
+        raise ProtocolError(
+            f"malformed {ApiKey(api_key).name} v{version} request "
+            f"(correlation id {correlation_id}): {type(e).__name__}: {e}"
+        ) from e
+    return Request(header, body, len(frame))
+
+
+def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
+    """Serialize a response body with the header its request's version calls for, framed."""
+    cls = type(body)
+    buf = io.BytesIO()
+    buf.write(b"\x00\x00\x00\x00")
+    buf.write(hdr.response_header(header.correlation_id, header.api_key, cls.__flexible__))
+    _response_writer(cls)(buf, body)
+    out = buf.getbuffer()
+    out[0:4] = (len(out) - 4).to_bytes(4, "big")
+    del out
+    return buf.getvalue()
