@@ -6,6 +6,7 @@ with {port} and {data} placeholders) points the same tests at another Kafka-prot
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -27,8 +28,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.05,
-             what: str = "condition") -> T:
+def wait_for(
+    predicate: Callable[[], T],
+    timeout: float = 30.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> T:
     """Poll ``predicate`` until it returns a truthy value; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last_exc: Exception | None = None
@@ -40,8 +45,10 @@ def wait_for(predicate: Callable[[], T], timeout: float = 30.0, interval: float 
         except Exception as e:  # the condition may raise until it holds
             last_exc = e
         time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}" +
-                       (f" (last error: {last_exc!r})" if last_exc else ""))
+    raise TimeoutError(
+        f"timed out after {timeout}s waiting for {what}"
+        + (f" (last error: {last_exc!r})" if last_exc else "")
+    )
 
 
 @dataclass
@@ -62,15 +69,28 @@ class BrokerProcess:
         custom = os.environ.get("KCTL_TEST_BROKER_CMD")
         if custom:
             return shlex.split(custom.format(port=self.port, data=self.data_dir))
-        return [sys.executable, "-m", "broker", "--listen", self.bootstrap,
-                "--data-dir", str(self.data_dir), *self.extra_args]
+        return [
+            sys.executable,
+            "-m",
+            "broker",
+            "--listen",
+            self.bootstrap,
+            "--data-dir",
+            str(self.data_dir),
+            *self.extra_args,
+        ]
 
     def start(self, timeout: float = 30.0) -> BrokerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-broker.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process lifetime
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
 
         def listening() -> bool:
@@ -94,10 +114,8 @@ class BrokerProcess:
             return None
         proc, self.proc = self.proc, None
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                pass
             try:
                 return proc.wait(timeout)
             except subprocess.TimeoutExpired:

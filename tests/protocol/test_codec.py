@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import tracemalloc
@@ -39,9 +40,11 @@ def test_client_id_is_a_classic_string_in_header_v2():
 def test_round_trip_of_a_metadata_request():
     from kio.schema.metadata.v12.request import MetadataRequest, MetadataRequestTopic
 
-    body = MetadataRequest(topics=(MetadataRequestTopic(name="orders", topic_id=None),),
-                           allow_auto_topic_creation=False,
-                           include_topic_authorized_operations=False)
+    body = MetadataRequest(
+        topics=(MetadataRequestTopic(name="orders", topic_id=None),),
+        allow_auto_topic_creation=False,
+        include_topic_authorized_operations=False,
+    )
     buf = io.BytesIO()
     entity_writer(MetadataRequest)(buf, body)
     request = codec.decode_request(header_v1(3, 12, 9) + b"\x00" + buf.getvalue())
@@ -86,10 +89,8 @@ def test_random_bodies_never_escape_as_other_exceptions(key_version, body):
     frame = header_v1(key, version, 1) + (b"\x00" if flexible else b"") + body
     tracemalloc.start()
     try:
-        try:
+        with contextlib.suppress(codec.ProtocolError):
             codec.decode_request(frame)
-        except codec.ProtocolError:
-            pass
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

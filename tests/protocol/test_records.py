@@ -7,12 +7,16 @@ from hypothesis import strategies as st
 from broker.protocol import records as R
 
 keys = st.one_of(st.none(), st.binary(max_size=40))
-headers = st.lists(st.tuples(st.text(max_size=10), st.one_of(st.none(), st.binary(max_size=10))),
-                   max_size=3)
+headers = st.lists(
+    st.tuples(st.text(max_size=10), st.one_of(st.none(), st.binary(max_size=10))), max_size=3
+)
 
 
-@given(st.lists(st.tuples(keys, keys, headers), min_size=1, max_size=20),
-       st.sampled_from(sorted(R.CODEC_NAMES)), st.integers(0, 2**40))
+@given(
+    st.lists(st.tuples(keys, keys, headers), min_size=1, max_size=20),
+    st.sampled_from(sorted(R.CODEC_NAMES)),
+    st.integers(0, 2**40),
+)
 def test_build_then_decode_round_trips(rows, codec, ts):
     recs = [R.Record(100 + i, ts + i, k, v, h) for i, (k, v, h) in enumerate(rows)]
     data = R.build_batch(recs, base_offset=100, compression=codec)
@@ -77,8 +81,9 @@ def test_wrong_magic_and_short_length_are_corrupt():
 
 
 def test_sequences_wrap_at_int32_max():
-    data = R.build_batch([(None, b"a"), (None, b"b")], producer_id=1, producer_epoch=0,
-                         base_sequence=2**31 - 1)
+    data = R.build_batch(
+        [(None, b"a"), (None, b"b")], producer_id=1, producer_epoch=0, base_sequence=2**31 - 1
+    )
     assert R.parse_header(data).last_sequence == 0
 
 

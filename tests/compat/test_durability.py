@@ -1,0 +1,157 @@
+"""Durability with the real broker process: clean restarts, kill -9 during acks=all produce,
+and a corrupted segment tail truncated at start-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+
+from tests.harness import wait_for
+
+
+def create(bs: str, topic: str, partitions: int = 1, config: dict | None = None) -> None:
+    admin = AdminClient({"bootstrap.servers": bs})
+    admin.create_topics([NewTopic(topic, partitions, 1, config=config or {})])[topic].result(15)
+
+
+def read_all(
+    bs: str, topic: str, partitions: int = 1, expect: int | None = None, timeout: float = 30
+) -> list:
+    """Every record of the topic, read until the end offsets seen at the start."""
+    c = Consumer(
+        {
+            "bootstrap.servers": bs,
+            "group.id": "reader",
+            "enable.auto.commit": False,
+            "check.crcs": True,
+        }
+    )
+    try:
+        ends = {
+            p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in range(partitions)
+        }
+        total = sum(ends.values()) if expect is None else expect
+        c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        out: list = []
+        deadline = time.monotonic() + timeout
+        while len(out) < total and time.monotonic() < deadline:
+            for m in c.consume(1000, 0.2):
+                if m.error():
+                    raise AssertionError(f"consumer error: {m.error()}")
+                out.append(m)
+        return out
+    finally:
+        c.close()
+
+
+def test_everything_survives_a_clean_restart(broker):
+    bs = broker.bootstrap
+    create(bs, "keep", partitions=2, config={"retention.ms": "123456789"})
+    p = Producer({"bootstrap.servers": bs})
+    for i in range(500):
+        p.produce("keep", key=str(i).encode(), value=b"v%d" % i, partition=i % 2)
+    assert p.flush(30) == 0
+    broker.restart()
+    assert "stopped cleanly" in broker.log()
+    got = read_all(bs, "keep", 2)
+    assert sorted(int(m.key()) for m in got) == list(range(500))
+    admin = AdminClient({"bootstrap.servers": bs})
+    res = ConfigResource(ConfigResource.Type.TOPIC, "keep")
+    configs = admin.describe_configs([res])[res].result(10)
+    assert configs["retention.ms"].value == "123456789"
+    # New writes continue after the old offsets.
+    p = Producer({"bootstrap.servers": bs})
+    p.produce("keep", value=b"after", partition=0)
+    assert p.flush(10) == 0
+    c = Consumer({"bootstrap.servers": bs, "group.id": "x"})
+    assert c.get_watermark_offsets(TopicPartition("keep", 0), timeout=10) == (0, 251)
+    c.close()
+
+
+def test_acknowledged_records_survive_kill_9_during_produce(broker):
+    bs = broker.bootstrap
+    create(bs, "durable", partitions=3)
+    acked: list[bytes] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        p = Producer(
+            {
+                "bootstrap.servers": bs,
+                "acks": "all",
+                "linger.ms": 2,
+                "message.timeout.ms": 5000,
+                "enable.idempotence": True,
+            }
+        )
+        i = 0
+        while not stop.is_set():
+            value = b"rec-%08d" % i
+            p.produce(
+                "durable",
+                value=value,
+                partition=i % 3,
+                on_delivery=lambda err, msg: err is None and acked.append(msg.value()),
+            )
+            i += 1
+            p.poll(0)
+            if i % 200 == 0:
+                time.sleep(0.001)  # yield to the broker; not synchronisation
+        p.flush(10)
+
+    t = threading.Thread(target=produce)
+    t.start()
+    try:
+        wait_for(lambda: len(acked) > 3000, 60, what="3000 acknowledged records")
+        broker.stop(signal.SIGKILL)
+    finally:
+        stop.set()
+        t.join(30)
+    snapshot = set(acked)
+    broker.start()
+    assert "recover" in broker.log().lower()
+    got = read_all(bs, "durable", 3)
+    values = [m.value() for m in got]
+    assert len(values) == len(set(values)), "duplicates after recovery"
+    missing = snapshot - set(values)
+    assert not missing, f"{len(missing)} acknowledged records lost, e.g. {sorted(missing)[:3]}"
+
+
+def segment_files(data_dir, topic: str, partition: int = 0) -> list:
+    return sorted((data_dir / f"{topic}-{partition}").glob("*.log"))
+
+
+def test_a_corrupt_segment_tail_is_truncated_and_the_log_continues(broker):
+    bs = broker.bootstrap
+    create(bs, "torn")
+    p = Producer({"bootstrap.servers": bs, "linger.ms": 0, "batch.num.messages": 1})
+    for i in range(10):
+        p.produce("torn", value=b"r%d" % i)
+        p.flush(10)
+    broker.stop(signal.SIGKILL)
+    seg = segment_files(broker.data_dir, "torn")[-1]
+    size = seg.stat().st_size
+    with open(seg, "r+b") as f:
+        # Flip a byte inside the last batch and add a torn half-batch after it.
+        f.seek(size - 2)
+        last = f.read(1)
+        f.seek(size - 2)
+        f.write(bytes([last[0] ^ 0xFF]))
+        f.seek(size)
+        f.write(os.urandom(40))
+    broker.start()
+    c = Consumer({"bootstrap.servers": bs, "group.id": "x"})
+    assert c.get_watermark_offsets(TopicPartition("torn", 0), timeout=10) == (0, 9)
+    c.close()
+    assert [m.value() for m in read_all(bs, "torn")] == [b"r%d" % i for i in range(9)]
+    p = Producer({"bootstrap.servers": bs})
+    p.produce("torn", value=b"next")
+    assert p.flush(10) == 0
+    got = read_all(bs, "torn")
+    assert [(m.offset(), m.value()) for m in got][-2:] == [(8, b"r8"), (9, b"next")]
