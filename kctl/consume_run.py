@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kctl.consume_progress import Progress
 from kctl.offsets import BEGINNING, END, OffsetSpec, resolve_end, resolve_start
@@ -57,33 +57,34 @@ def to_record(msg: Any) -> Record:
 class ConsumeRun:
     def __init__(
         self,
-        conf: dict[str, Any],
+        make_consumer: Callable[..., Any],
         request: ConsumeRequest,
         sink: Callable[[Record], None],
         timeout: float,
         warn: Callable[[str], None],
+        **settings: Any,
     ) -> None:
+        """``make_consumer(**librdkafka_settings)`` builds the Consumer (kctl.client)."""
         self.request = request
         self.sink = sink
         self.timeout = timeout
         self.warn = warn
         self.progress = Progress(limit=request.limit)
-        conf = dict(conf)
-        conf.setdefault("enable.partition.eof", True)
+        settings.setdefault("enable.partition.eof", True)
         if request.group:
-            conf.update(
+            settings.update(
                 {
                     "group.id": request.group,
                     "enable.auto.commit": True,
                     "enable.auto.offset.store": False,
                 }
             )
-            conf.setdefault("auto.offset.reset", "earliest")
+            settings.setdefault("auto.offset.reset", "earliest")
         else:
             # librdkafka insists on a group id; nothing is ever committed under it.
-            conf.setdefault("group.id", f"kctl-consume-{int(time.time() * 1000)}")
-            conf["enable.auto.commit"] = False
-        self.consumer = Consumer(conf)
+            settings.setdefault("group.id", f"kctl-consume-{int(time.time() * 1000)}")
+            settings["enable.auto.commit"] = False
+        self.consumer = make_consumer(**settings)
 
     # --- positioning ---------------------------------------------------------------------
 

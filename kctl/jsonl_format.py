@@ -251,10 +251,13 @@ def parse_record(text: str) -> Record:
     )
 
 
-def read_records(lines: Iterable[bytes | str], first_line: int = 1) -> Iterator[Record]:
+def read_records(
+    lines: Iterable[bytes | str], first_line: int = 1, require_topic: bool = False
+) -> Iterator[Record]:
     """Yield records from JSONL lines, lazily, so nothing after a bad line is consumed.
 
-    Raises ``JsonlError`` at the first malformed line (including non-UTF-8 bytes).
+    Raises ``JsonlError`` at the first malformed line (including non-UTF-8 bytes, and a
+    record without a topic when ``require_topic``).
     """
     for line_no, line in enumerate(lines, start=first_line):
         if isinstance(line, bytes):
@@ -265,6 +268,9 @@ def read_records(lines: Iterable[bytes | str], first_line: int = 1) -> Iterator[
         if not line.strip():
             continue
         try:
-            yield parse_record(line)
+            record = parse_record(line)
         except ValueError as e:
             raise JsonlError(line_no, str(e)) from e
+        if require_topic and record.topic is None:
+            raise JsonlError(line_no, "the record has no 'topic' and no topic was given")
+        yield record

@@ -1,0 +1,328 @@
+"""`kctl produce`: send lines, lossless JSONL, an interactive prompt or a followed file."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kctl.client import connect
+from kctl.console import ExitCode, fail, info, warn
+from kctl.delivery import DeliveryStats, Sender, parse_rate
+from kctl.jsonl_format import JsonlError, read_records
+from kctl.line_input import LineParser, iter_lines, parse_header, unescape_delimiter
+from kctl.options import global_options, require_writable, settings
+from kctl.record import Record
+
+ACKS = ("0", "1", "all")
+COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
+INPUTS = ("lines", "jsonl")
+
+
+def producer_settings(acks: str, compression: str) -> dict[str, Any]:
+    """librdkafka settings for kctl's producer.
+
+    Idempotence (no duplicates from librdkafka's retries, per-partition order kept) needs
+    acks=all, so it is on exactly when acks=all (the default).
+    """
+    return {
+        "acks": acks,
+        "compression.type": compression,
+        "enable.idempotence": acks == "all",
+        "linger.ms": 5,
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where each record goes: the command's topic/partition, else the record's own."""
+
+    topic: str | None
+    partition: int | None
+    repartition: bool = False
+
+    def route(self, record: Record) -> tuple[str | None, int | None]:
+        # JSONL input without a command-line topic is read with require_topic=True.
+        topic = self.topic or record.topic
+        if self.partition is not None:
+            return topic, self.partition
+        return topic, None if self.repartition else record.partition
+
+
+@dataclass
+class ProduceOutcome:
+    stats: DeliveryStats
+    error: JsonlError | None = None  # a malformed input line stopped the input early
+    interrupted: bool = False  # Ctrl-C stopped the input
+
+
+def _binary_lines(path: Path | None) -> Iterator[bytes]:
+    if path is None:
+        yield from sys.stdin.buffer
+        return
+    with open(path, "rb") as f:
+        yield from f
+
+
+def produce_records(
+    producer: Any,
+    target: Target,
+    records: Iterable[Record],
+    rate: float | None,
+    flush_timeout: float,
+    after_each: Any = None,
+) -> ProduceOutcome:
+    """Send records as they come; on bad input or Ctrl-C stop there, but still wait for the
+    delivery reports of everything already sent, so the summary and exit code are true."""
+    sender = Sender(producer, rate=rate)
+    outcome = ProduceOutcome(sender.stats)
+    try:
+        for record in records:
+            topic, partition = target.route(record)
+            sender.send(record, topic or "", partition)
+            if after_each is not None:
+                after_each(sender)
+    except JsonlError as e:
+        outcome.error = e
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    sender.finish(flush_timeout)
+    return outcome
+
+
+def summary_line(stats: DeliveryStats) -> str:
+    text = f"{stats.acked} record(s) produced"
+    if stats.failed:
+        text += f", {stats.failed} failed"
+    return text
+
+
+def line_records(parser: LineParser, lines: Iterable[bytes]) -> Iterator[Record]:
+    for line in iter_lines(lines):
+        yield parser.parse(line)
+
+
+def followed_records(
+    parser: LineParser, path: Path, announce: Any, stop: threading.Event | None = None
+) -> Iterator[Record]:
+    from kctl.follow import follow_lines
+
+    batches = follow_lines(path, stop)
+    for line in next(batches):  # the first poll positions at the end of the file
+        yield parser.parse(line)
+    announce(f"following {path} (Ctrl-C to stop)")
+    for batch in batches:
+        for line in batch:
+            yield parser.parse(line)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("produce", no_args_is_help=False)
+    @global_options(output=False)
+    def produce(
+        ctx: typer.Context,
+        topic: Annotated[
+            str | None,
+            typer.Argument(help="Topic to write to (for --input jsonl, default: each record's)."),
+        ] = None,
+        topic_opt: Annotated[
+            str | None,
+            typer.Option(
+                "--topic", "-t", help="Same as TOPIC; overrides the topic of JSONL input."
+            ),
+        ] = None,
+        file: Annotated[
+            Path | None,
+            typer.Option(
+                "--file",
+                "-f",
+                help="Read input from this file instead of stdin.",
+                exists=True,
+                dir_okay=False,
+            ),
+        ] = None,
+        input_format: Annotated[
+            str,
+            typer.Option(
+                "--input",
+                "-i",
+                help="lines (one record per line) or jsonl (kctl's "
+                "lossless record format, as written by `consume -o jsonl`).",
+            ),
+        ] = "lines",
+        key_delimiter: Annotated[
+            str | None,
+            typer.Option(
+                "--key-delimiter",
+                "-K",
+                help="Split each line at the first D: key "
+                "before, value after (\\t for tab). Lines without D have no key.",
+            ),
+        ] = None,
+        header: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--header",
+                "-H",
+                metavar="NAME=VALUE",
+                help="Add a header to every record (repeatable, order kept).",
+            ),
+        ] = None,
+        partition: Annotated[
+            int | None,
+            typer.Option(
+                "--partition",
+                "-p",
+                min=0,
+                help="Write to this partition "
+                "(default: by key hash; for JSONL, the record's partition).",
+            ),
+        ] = None,
+        repartition: Annotated[
+            bool,
+            typer.Option(
+                "--repartition", help="Ignore partitions in JSONL input; partition by key instead."
+            ),
+        ] = False,
+        acks: Annotated[
+            str, typer.Option("--acks", help="0, 1 or all (all enables idempotence).")
+        ] = "all",
+        compression: Annotated[
+            str, typer.Option("--compression", "-z", help="none, gzip, snappy, lz4 or zstd.")
+        ] = "none",
+        null_value: Annotated[
+            str | None,
+            typer.Option(
+                "--null-value",
+                metavar="STR",
+                help="A value equal to STR is sent as null (a tombstone).",
+            ),
+        ] = None,
+        interactive: Annotated[
+            bool,
+            typer.Option(
+                "--interactive", help="Prompt for records (history; multi-line JSON); Ctrl-D ends."
+            ),
+        ] = False,
+        follow: Annotated[
+            Path | None,
+            typer.Option(
+                "--follow",
+                metavar="FILE",
+                help="Tail FILE like `tail -F`: send "
+                "each new line, surviving rotation and truncation; Ctrl-C stops.",
+            ),
+        ] = None,
+        rate: Annotated[
+            str | None,
+            typer.Option(
+                "--rate", metavar="N/s", help="Send at most N records per second (also N/m, N/h)."
+            ),
+        ] = None,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")
+        ] = False,
+    ) -> None:
+        """Produce records from stdin, a file, a prompt, or a followed file.
+
+        Every record must be acknowledged: the exit code is non-zero if any was not, and a
+        summary goes to stderr. Examples:
+
+          printf 'k1:v1\\nk2:v2\\n' | kctl produce orders -K :
+
+          kctl consume orders -o jsonl -e | kctl produce --input jsonl --topic orders-copy
+        """
+        s = settings(ctx)
+        require_writable(s, "produce")
+        target_topic = topic_opt or topic
+        checks = [
+            (acks in ACKS, f"--acks must be one of {', '.join(ACKS)}"),
+            (
+                compression in COMPRESSIONS,
+                f"--compression must be one of {', '.join(COMPRESSIONS)}",
+            ),
+            (input_format in INPUTS, f"--input must be one of {', '.join(INPUTS)}"),
+            (
+                sum(map(bool, (file, interactive, follow))) <= 1,
+                "give at most one of --file, --interactive and --follow",
+            ),
+            (
+                input_format == "lines"
+                or not (interactive or follow or key_delimiter or null_value),
+                "--input jsonl carries keys, nulls and headers itself; it takes no --interactive, "
+                "--follow, --key-delimiter or --null-value",
+            ),
+            (input_format == "jsonl" or target_topic, "give the topic: kctl produce TOPIC"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                fail(message, ExitCode.USAGE)
+        try:
+            per_second = parse_rate(rate) if rate else None
+            headers = tuple(parse_header(h) for h in header or ())
+        except ValueError as e:
+            fail(str(e), ExitCode.USAGE)
+        parser = LineParser(
+            key_delimiter=unescape_delimiter(key_delimiter) if key_delimiter else None,
+            null_value=null_value.encode() if null_value is not None else None,
+            headers=headers,
+        )
+
+        cluster = connect(s)
+        if target_topic:
+            # An unknown topic or an unreachable cluster fails here, before reading input.
+            topic_info = cluster.topic(target_topic)
+            if partition is not None and partition >= len(topic_info.partitions):
+                fail(
+                    f"topic {target_topic!r} has no partition {partition} "
+                    f"(it has {len(topic_info.partitions)})",
+                    ExitCode.NOT_FOUND,
+                )
+        else:
+            cluster.metadata()
+        producer = cluster.producer(**producer_settings(acks, compression))
+        target = Target(target_topic, partition, repartition)
+
+        after_each = None
+        if input_format == "jsonl":
+            records: Iterable[Record] = read_records(
+                _binary_lines(file), require_topic=not target_topic
+            )
+        elif interactive:
+            from kctl.interactive_input import prompt_records
+
+            records = prompt_records(parser, Path(typer.get_app_dir("kctl")) / "produce_history")
+
+            def after_each(sender: Sender) -> None:
+                # Confirm each record as it is typed: wait for its acknowledgement.
+                sender.producer.flush(cluster.timeout)
+                if sender.stats.last:
+                    t, p, o = sender.stats.last
+                    info(f"-> {t}[{p}] offset {o}")
+        elif follow:
+            records = followed_records(parser, follow, info)
+        else:
+            records = line_records(parser, _binary_lines(file))
+
+        outcome = produce_records(
+            producer, target, records, per_second, max(cluster.timeout, 30.0), after_each
+        )
+        stats = outcome.stats
+        for message in stats.errors:
+            warn(f"delivery failed: {message}")
+        if not quiet:
+            info(summary_line(stats))
+        if outcome.error is not None:
+            fail(
+                f"malformed JSONL input, {outcome.error}; nothing after it was sent",
+                ExitCode.INVALID,
+            )
+        if outcome.interrupted:
+            raise typer.Exit(ExitCode.INTERRUPTED)
+        if stats.failed:
+            fail(f"{stats.failed} record(s) were not acknowledged", ExitCode.PARTIAL)
