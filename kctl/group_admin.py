@@ -10,7 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka import (
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 TopicPartitionKey = tuple[str, int]
@@ -146,13 +151,19 @@ def commit_offsets(
             raise KafkaException(tp.error)
 
 
-def delete_groups(admin: AdminClient, groups: list[str], timeout: float) -> dict[str, str | None]:
-    """Delete groups; maps each group to None (deleted) or the error text."""
-    out: dict[str, str | None] = {}
+def delete_groups(
+    admin: AdminClient, groups: list[str], timeout: float
+) -> dict[str, KafkaError | None]:
+    """Delete groups; maps each group to None (deleted) or the broker's error."""
+    out: dict[str, KafkaError | None] = {}
     for group, fut in admin.delete_consumer_groups(groups, request_timeout=timeout).items():
         try:
             fut.result(timeout)
             out[group] = None
         except KafkaException as e:
-            out[group] = e.args[0].str() if e.args else str(e)
+            out[group] = (
+                e.args[0]
+                if e.args and isinstance(e.args[0], KafkaError)
+                else KafkaError(KafkaError._FAIL, str(e))
+            )
     return out

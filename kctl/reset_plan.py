@@ -228,7 +228,8 @@ def _wanted_offset(mode: ResetMode, s: PartitionState, time_offset: int | None) 
     if kind == SHIFT:
         if s.committed is None:
             raise PlanError(
-                f"cannot shift {s.topic}:{s.partition}: the group has no committed offset there"
+                f"cannot shift {s.topic}:{s.partition}: the group has no committed offset "
+                "there (narrow the scope with --topic T:P, or use --all-topics)"
             )
         return s.committed + mode.value
     if kind == CURRENT:
