@@ -1,0 +1,136 @@
+"""`kctl perf produce|consume`: throughput and latency, like Kafka's perf-test tools."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from confluent_kafka import KafkaException
+
+from kctl import options, output
+from kctl.client import connect, kafka_error
+from kctl.console import ExitCode, fail
+from kctl.perf_run import PerfFailure, ProducePerf, run_consume, run_produce
+from kctl.perf_stats import PerfSummary
+
+COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
+
+
+def _print(summary: PerfSummary, fmt: str, what: str) -> None:
+    doc = summary.as_dict()
+
+    def table(d: dict[str, Any]) -> None:
+        def ms(key: str) -> str:
+            return "-" if d[key] is None else f"{d[key]:.2f}"
+
+        print(
+            f"{d['records']} records {what} in {d['seconds']:.3f} s: "
+            f"{d['records_per_sec']:.1f} records/s, {d['mb_per_sec']:.2f} MB/s; "
+            f"latency ms avg {ms('latency_avg_ms')}, p50 {ms('latency_p50_ms')}, "
+            f"p95 {ms('latency_p95_ms')}, p99 {ms('latency_p99_ms')}, "
+            f"max {ms('latency_max_ms')}",
+            flush=True,
+        )
+
+    output.print_doc(doc, fmt, table=table)
+
+
+def register(app: typer.Typer) -> None:
+    perf = typer.Typer(
+        help="Load tests: producer and consumer throughput and latency.", no_args_is_help=True
+    )
+    app.add_typer(perf, name="perf")
+
+    @perf.command("produce")
+    @options.global_options()
+    def perf_produce(
+        ctx: typer.Context,
+        topic: Annotated[str, typer.Argument(help="Topic to write to (must exist).")],
+        num_records: Annotated[
+            int, typer.Option("--num-records", "-n", min=1, help="Records to send.")
+        ] = 100_000,
+        record_size: Annotated[
+            int, typer.Option("--record-size", "-s", min=0, help="Value size in bytes.")
+        ] = 100,
+        throughput: Annotated[
+            float,
+            typer.Option(
+                "--throughput",
+                metavar="RECORDS/S",
+                help="Limit to this many records/s (-1: unlimited).",
+            ),
+        ] = -1,
+        acks: Annotated[str, typer.Option("--acks", help="0, 1 or all.")] = "all",
+        batch_size: Annotated[
+            int, typer.Option("--batch-size", min=1, help="batch.size in bytes.")
+        ] = 16384,
+        linger_ms: Annotated[float, typer.Option("--linger-ms", min=0, help="linger.ms.")] = 5,
+        compression: Annotated[
+            str, typer.Option("--compression", help="none, gzip, snappy, lz4 or zstd.")
+        ] = "none",
+    ) -> None:
+        """Send records as fast as allowed; print records/s, MB/s and latency percentiles.
+
+        Latency is per record, from send to acknowledgement. Example:
+        kctl perf produce bench -n 200000 -s 100 --acks 1
+        """
+        s = options.settings(ctx)
+        if acks not in ("0", "1", "all"):
+            fail("--acks must be 0, 1 or all", ExitCode.USAGE)
+        if compression not in COMPRESSIONS:
+            fail(f"--compression must be one of {', '.join(COMPRESSIONS)}", ExitCode.USAGE)
+        options.require_writable(s, "produce")
+        cluster = connect(s)
+        cluster.topic(topic)
+        conf = cluster.config(
+            **{
+                "acks": acks,
+                "enable.idempotence": acks == "all",
+                "batch.size": batch_size,
+                "linger.ms": linger_ms,
+                "compression.type": compression,
+            }
+        )
+        spec = ProducePerf(topic, num_records, record_size, throughput)
+        try:
+            summary = run_produce(conf, spec, flush_timeout=max(cluster.timeout, 60.0))
+        except PerfFailure as e:
+            fail(str(e), ExitCode.ERROR)
+        except KafkaException as e:
+            raise kafka_error(e, "perf produce") from e
+        _print(summary, s.output, "produced")
+
+    @perf.command("consume")
+    @options.global_options()
+    def perf_consume(
+        ctx: typer.Context,
+        topic: Annotated[str, typer.Argument(help="Topic to read from the beginning.")],
+        num_records: Annotated[
+            int, typer.Option("--num-records", "-n", min=1, help="Records to read.")
+        ] = 100_000,
+        idle_timeout: Annotated[
+            float,
+            typer.Option(
+                "--idle-timeout",
+                min=0.1,
+                help="Stop early after this many seconds without a record.",
+            ),
+        ] = 5.0,
+    ) -> None:
+        """Read records from the beginning; print records/s, MB/s and end-to-end latency.
+
+        Latency is now minus each record's timestamp: meaningful while records are being
+        produced (e.g. alongside `kctl perf produce`).
+        """
+        s = options.settings(ctx)
+        cluster = connect(s)
+        cluster.topic(topic)
+        try:
+            summary = run_consume(
+                cluster.config(), topic, num_records, cluster.timeout, idle_timeout
+            )
+        except KafkaException as e:
+            raise kafka_error(e, "perf consume") from e
+        if summary.records == 0:
+            fail(f"no records read from {topic!r} within {idle_timeout:g}s", ExitCode.ERROR)
+        _print(summary, s.output, "consumed")
