@@ -96,7 +96,8 @@ def print_table(
     """A table on stdout: rich on a terminal, plain aligned columns otherwise."""
     cells = [[cell(r.get(c)) for c in columns] for r in rows]
     numeric = [
-        bool(rows) and all(isinstance(r.get(c), int | float) or r.get(c) is None for r in rows)
+        any(_is_number(r.get(c)) for r in rows)
+        and all(_is_number(r.get(c)) or r.get(c) is None for r in rows)
         for c in columns
     ]
     if console.plain(sys.stdout):
@@ -108,6 +109,10 @@ def print_table(
     for row in cells:
         table.add_row(*row)
     console.stdout().print(table)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def plain_table(
