@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.completion
 from confluent_kafka import KafkaException
 
 from kctl import console, options
@@ -33,13 +35,19 @@ Global options go before the command group or after the subcommand alike:
 """
 
 EPILOG = (
-    "Examples:  kctl topics create orders -p 3  |  echo hi | kctl produce orders  |  "
-    "kctl consume orders --from beginning -e  |  kctl groups describe billing\n\n"
+    "Examples:\n"
+    "  kctl topics create orders -p 3\n"
+    "  printf 'k1:hello\\n' | kctl produce orders --key-delimiter :\n"
+    "  kctl consume orders --from beginning -e\n"
+    "  kctl groups describe billing\n\n"
     + EXIT_CODES_HELP
 )
 
 
 def build_app() -> typer.Typer:
+    # Typer's completion classes answer `_KCTL_COMPLETE=complete_<shell> kctl` requests
+    # (`kctl completion` replaces the --install-completion flags that would register them).
+    typer.completion.completion_init()
     app = typer.Typer(
         name="kctl",
         help=HELP,
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         command = typer.main.get_command(build_app())
+        if console.plain(sys.stdout):
+            keep_examples(command)
         rv = command.main(args=argv, prog_name="kctl", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except KctlError as e:
@@ -119,6 +129,26 @@ def main(argv: list[str] | None = None) -> None:
                        ExitCode.ERROR)
     _flush()
     raise SystemExit(int(code))
+
+
+def keep_examples(command: Any) -> None:
+    """Stop click's plain help formatter from re-wrapping example blocks.
+
+    A paragraph with indented lines (``Examples:`` followed by command lines) gets click's
+    ``\\b`` marker; rich help already keeps line breaks, and man pages format their own.
+    """
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        command.help = "\n\n".join(
+            "\b\n" + p if any(line[:1].isspace() for line in p.splitlines()[1:]) else p
+            for p in paragraphs
+        )
+    if command.epilog:
+        command.epilog = "\n\n".join(
+            "\b\n" + p if "\n  " in p else p for p in command.epilog.split("\n\n")
+        )
+    for sub in getattr(command, "commands", {}).values():
+        keep_examples(sub)
 
 
 def _report(message: str, code: int) -> int:
