@@ -288,9 +288,10 @@ class Cluster:
 
     def metadata(self, topic: str | None = None) -> ClusterMetadata:
         """Cluster metadata, bounded by the timeout; a clear error if nobody answers."""
+        admin = self.admin()  # bad -X properties are reported before connecting
         self.check_reachable()
         try:
-            return self.admin().list_topics(topic=topic, timeout=self.timeout)
+            return admin.list_topics(topic=topic, timeout=self.timeout)
         except KafkaException as e:
             err = e.args[0] if e.args else None
             if isinstance(err, KafkaError) and err.code() in _UNREACHABLE:

@@ -22,9 +22,12 @@ from kctl.config_alter import (
 from kctl.console import ExitCode, KctlError, confirm, fail, info
 from kctl.options import global_options, parse_pairs, require_writable, settings
 
-TopicArg = Annotated[str, typer.Argument(help="Topic name.", autocompletion=complete_topics)]
+TopicArg = Annotated[
+    str, typer.Argument(metavar="TOPIC", help="Topic name.", autocompletion=complete_topics)
+]
 TopicsArg = Annotated[
-    list[str], typer.Argument(help="Topic names.", autocompletion=complete_topics)
+    list[str],
+    typer.Argument(metavar="TOPIC", help="Topic names.", autocompletion=complete_topics),
 ]
 
 
@@ -147,11 +150,12 @@ def register(app: typer.Typer) -> None:
         topics: TopicsArg,
         partitions: Annotated[
             int | None,
-            typer.Option("--partitions", "-p", min=1, help="Partitions (default: broker's)."),
+            typer.Option("--partitions", "-p", min=1, metavar="N",
+                         help="Partitions (default: broker's)."),
         ] = None,
         replication_factor: Annotated[
             int | None,
-            typer.Option("--replication-factor", "-r", min=1,
+            typer.Option("--replication-factor", "-r", min=1, metavar="R",
                          help="Replicas per partition (default: broker's)."),
         ] = None,
         config: Annotated[
@@ -285,7 +289,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         topic: TopicArg,
         total: Annotated[
-            int, typer.Option("--total", min=1, help="The partition count afterwards.")
+            int, typer.Option("--total", min=1, metavar="N", help="The partition count afterwards.")
         ],
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Let the broker validate; change nothing.")
