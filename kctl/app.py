@@ -9,6 +9,7 @@ documented exit code (see ``kctl.console.ExitCode``) and never prints a tracebac
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import inspect
 import os
@@ -114,12 +115,14 @@ def main(argv: list[str] | None = None) -> None:
         err = kafka_error(e)
         code = _report(err.message, err.code)
     except BrokenPipeError:
+        # The reader went away (`kctl ... | head`): stop quietly. Exit 1 as Typer does when
+        # it catches the same error inside a command, so the code does not depend on where.
         _quiet_stdout()
-        code = ExitCode.OK
+        code = ExitCode.ERROR
     except OSError as e:
-        if e.errno == 32:  # EPIPE seen through another wrapper
+        if e.errno == errno.EPIPE:
             _quiet_stdout()
-            code = ExitCode.OK
+            code = ExitCode.ERROR
         else:
             code = _report(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "), ExitCode.ERROR)
     except Exception as e:  # the boundary: a bug must still not print a traceback

@@ -16,11 +16,13 @@ The wire helpers here (topics with partitions, watermarks, configs) are shared b
 from __future__ import annotations
 
 import logging
+import queue
 import socket
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import (
@@ -33,6 +35,8 @@ from confluent_kafka.admin import (
 from kctl import profiles
 from kctl.console import ExitCode, KctlError
 from kctl.options import Settings
+
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 10.0
 # A bootstrap TCP check never waits longer than this, whatever --timeout says.
@@ -98,6 +102,28 @@ class _LogTail(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines = [*self.lines[-19:], record.getMessage()]
+
+
+def interruptible(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking librdkafka call so that Ctrl-C still interrupts the wait.
+
+    Calls such as ``list_topics`` block in C, where Python cannot deliver KeyboardInterrupt
+    until they return (up to the whole timeout). A daemon thread makes the call; the main
+    thread waits on a queue, which a signal does interrupt.
+    """
+    box: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+    def run() -> None:
+        try:
+            box.put((True, call(*args, **kwargs)))
+        except BaseException as e:
+            box.put((False, e))
+
+    threading.Thread(target=run, name="kctl-rdkafka-call", daemon=True).start()
+    ok, value = box.get()
+    if ok:
+        return value
+    raise value
 
 
 def split_bootstrap(bootstrap: str) -> list[tuple[str, int]]:
@@ -291,7 +317,7 @@ class Cluster:
         admin = self.admin()  # bad -X properties are reported before connecting
         self.check_reachable()
         try:
-            return admin.list_topics(topic=topic, timeout=self.timeout)
+            return interruptible(admin.list_topics, topic=topic, timeout=self.timeout)
         except KafkaException as e:
             err = e.args[0] if e.args else None
             if isinstance(err, KafkaError) and err.code() in _UNREACHABLE:

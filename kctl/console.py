@@ -23,7 +23,7 @@ class ExitCode(IntEnum):
     """Process exit codes; stable, documented in ``kctl --help`` and the README."""
 
     OK = 0
-    ERROR = 1  # anything not covered below
+    ERROR = 1  # anything not covered below (also: stdout closed by its reader, quietly)
     USAGE = 2  # bad command line (unknown option, missing argument, bad value syntax)
     PARTIAL = 3  # some of the work failed (e.g. one of several topics not created)
     NOT_FOUND = 4  # topic, group, broker or profile does not exist
