@@ -65,14 +65,13 @@ def build_app() -> typer.Typer:
     @options.global_options(root=True)
     def root(
         version: Annotated[
-            bool, typer.Option("--version", help="Print kctl's version and exit.", is_eager=True)
+            bool,
+            typer.Option("--version", help="Print kctl's version and exit.", is_eager=True,
+                         callback=_print_version),
         ] = False,
     ) -> None:
-        if version:
-            from importlib.metadata import version as dist_version
-
-            typer.echo(f"kctl {dist_version('kctl')}")
-            raise typer.Exit()
+        # Global options are read by each command through kctl.options.settings(ctx).
+        pass
 
     for name in COMMAND_MODULES:
         module_name = f"kctl.commands.{name}"
@@ -85,6 +84,15 @@ def build_app() -> typer.Typer:
             raise
         module.register(app)
     return app
+
+
+def _print_version(value: bool) -> None:
+    # Eager, so it runs while parsing, before click insists on a command.
+    if value:
+        from importlib.metadata import version as dist_version
+
+        typer.echo(f"kctl {dist_version('kctl')}")
+        raise typer.Exit()
 
 
 def main(argv: list[str] | None = None) -> None:

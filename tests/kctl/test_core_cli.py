@@ -200,3 +200,10 @@ def test_colour_only_on_a_terminal_without_no_color(kctl):
     assert b"Usage: kctl topics" in plain
     piped = kctl.run("topics", "--help")
     assert "\x1b[" not in piped.stdout and piped.stdout.startswith("Usage: kctl topics")
+
+
+def test_version_and_no_command(kctl):
+    r = kctl.run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("kctl ")
+    r = kctl.run()
+    assert r.returncode == 2 and "Usage: kctl" in r.stderr
