@@ -73,6 +73,15 @@ def _check_output(value: str | None) -> str | None:
     return value
 
 
+def complete_profiles(incomplete: str) -> list[str]:
+    """Profile names for shell completion (nothing if the config file is unreadable)."""
+    try:
+        names = sorted(profiles.load().profiles)
+    except profiles.ProfileError:
+        return []
+    return [n for n in names if n.startswith(incomplete)]
+
+
 def _env_note(text: str, var: str, root: bool) -> str:
     # Only the root reads the environment (so a subcommand flag beats it); say so elsewhere.
     return text if root else f"{text} (env: {var})"
@@ -104,6 +113,7 @@ def _option_types(root: bool) -> dict[str, tuple[Any, Any]]:
                 str | None,
                 typer.Option(
                     "--profile", metavar="NAME", rich_help_panel=PANEL,
+                    autocompletion=complete_profiles,
                     help=_env_note(
                         "Profile (context) to use instead of the current one.",
                         "KCTL_PROFILE", root,

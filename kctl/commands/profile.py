@@ -9,17 +9,9 @@ import typer
 
 from kctl import output, profiles
 from kctl.console import ExitCode, KctlError, fail, info
-from kctl.options import global_options, parse_pairs, settings
+from kctl.options import complete_profiles, global_options, parse_pairs, settings
 
-
-def _complete_profiles(incomplete: str) -> list[str]:
-    try:
-        return [n for n in sorted(profiles.load().profiles) if n.startswith(incomplete)]
-    except profiles.ProfileError:
-        return []
-
-
-NameArg = Annotated[str, typer.Argument(help="Profile name.", autocompletion=_complete_profiles)]
+NameArg = Annotated[str, typer.Argument(help="Profile name.", autocompletion=complete_profiles)]
 
 # `profile set` option -> Profile field (all strings; read_only and properties are separate).
 _STRING_FIELDS = (
@@ -71,7 +63,7 @@ def register(app: typer.Typer) -> None:
         name: Annotated[
             str | None,
             typer.Argument(help="Profile name (default: the current one).",
-                           autocompletion=_complete_profiles),
+                           autocompletion=complete_profiles),
         ] = None,
     ) -> None:
         """Show one profile. Passwords are referenced (env var or file), never shown."""
