@@ -104,8 +104,8 @@ def _handle(lib: ctypes.CDLL, config: Mapping[str, object]) -> int:
     conf = lib.rd_kafka_conf_new()
     errstr = ctypes.create_string_buffer(512)
     for key, value in config.items():
-        if callable(value):  # Python callbacks (error_cb, ...) cannot cross into C here
-            continue
+        if not isinstance(value, str | int | float | bool):
+            continue  # Python-only settings (logger, error_cb, ...) cannot cross into C
         text = str(value).lower() if isinstance(value, bool) else str(value)
         if lib.rd_kafka_conf_set(conf, key.encode(), text.encode(), errstr, 512) != 0:
             lib.rd_kafka_conf_destroy(conf)
