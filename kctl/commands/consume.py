@@ -25,7 +25,10 @@ def register(app: typer.Typer) -> None:
     @options.global_options()
     def consume(
         ctx: typer.Context,
-        topics: Annotated[list[str], typer.Argument(help="Topic(s) to read.", show_default=False)],
+        topics: Annotated[
+            list[str],
+            typer.Argument(metavar="TOPIC", help="Topic(s) to read.", show_default=False),
+        ],
         from_: Annotated[
             str | None,
             typer.Option(

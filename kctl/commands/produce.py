@@ -128,7 +128,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         topic: Annotated[
             str | None,
-            typer.Argument(help="Topic to write to (for --input jsonl, default: each record's)."),
+            typer.Argument(
+                metavar="TOPIC",
+                help="Topic to write to (for --input jsonl, default: each record's).",
+            ),
         ] = None,
         topic_opt: Annotated[
             str | None,
