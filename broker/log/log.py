@@ -1,0 +1,601 @@
+"""The durable, segmented log of one partition replica.
+
+On-disk format: one directory per partition holding segments (see segment.py: ``.log`` files
+of stamped record batches plus sparse ``.index`` and ``.timeindex`` files, named by base
+offset) and the ``leader-epoch-checkpoint`` (leader_epoch.py). Offsets are contiguous across
+segments. The log start offset and the recovery point are persisted by the LogManager in its
+checkpoint files, not here.
+
+Durability: an append returns once its bytes are written to the OS page cache, so it
+survives the death of the process; fsync happens when ``flush_messages`` records are
+unflushed, when ``flush_if_due`` finds ``flush_ms`` elapsed, on roll and on ``flush``. The
+recovery point (everything below it is fsynced) advances only after an fsync.
+
+Failure policy: ``Log.open`` with ``needs_recovery`` validates every batch from the recovery
+point and truncates a torn or corrupt tail (recovery.py). Without it (a clean stop) only the
+last segment's tail and the indexes are sanity-checked; a surprise there still triggers
+recovery of that segment. Write errors (OSError) propagate to the caller; a failed write
+leaves the log unchanged.
+
+Everything is synchronous: the broker runs one asyncio loop and page-cache I/O is fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from broker.errors import ErrorCode, KafkaError
+from broker.log import recovery
+from broker.log.atomic import fsync_dir
+from broker.log.leader_epoch import FILE_NAME as EPOCH_FILE
+from broker.log.leader_epoch import CorruptEpochCheckpointError, LeaderEpochCache
+from broker.log.segment import (
+    INDEX_SUFFIX,
+    LOG_SUFFIX,
+    TIME_INDEX_SUFFIX,
+    LogSegment,
+    SegmentInfo,
+    now_ms,
+)
+from broker.protocol import records
+from broker.protocol.records import BatchHeader, CorruptRecordError
+
+log = logging.getLogger("broker.log")
+
+INT32_MAX = 0x7FFFFFFF
+_SEGMENT_FILE = re.compile(r"^(\d{20})\.(log|index|timeindex)$")
+
+
+@dataclass(frozen=True, slots=True)
+class LogConfig:
+    segment_bytes: int = 1 << 30
+    segment_ms: int = 7 * 24 * 60 * 60 * 1000
+    index_interval_bytes: int = 4096
+    segment_index_bytes: int = 10 * 1024 * 1024
+    flush_messages: int | None = None  # fsync after this many unflushed records
+    flush_ms: int | None = None  # fsync when data has been unflushed this long
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    base_offset: int
+    last_offset: int
+    max_timestamp: int  # -1 if no batch carries a timestamp
+    offset_of_max_timestamp: int  # base offset of the first batch carrying max_timestamp
+    log_append_time: int  # -1 unless LogAppendTime was stamped
+
+
+class Log:
+    """A partition log: an ordered list of segments, the last one active."""
+
+    def __init__(
+        self,
+        directory: Path,
+        config: LogConfig,
+        segments: list[LogSegment],
+        epochs: LeaderEpochCache,
+        *,
+        log_start_offset: int,
+        recovery_point: int,
+        on_log_start_offset_change: Callable[[Log], None] | None,
+        clock: Callable[[], int],
+    ) -> None:
+        self.directory = directory
+        self._config = config
+        self._segments = segments
+        self._epochs = epochs
+        self._log_start = log_start_offset
+        self._recovery_point = recovery_point
+        self._on_log_start_change = on_log_start_offset_change
+        self._clock = clock
+        self._unflushed_records = 0
+        self._last_flush_ms = clock()
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        directory: Path,
+        config: LogConfig,
+        *,
+        recovery_point: int | None,
+        needs_recovery: bool,
+        log_start_offset: int = 0,
+        on_log_start_offset_change: Callable[[Log], None] | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> Log:
+        """Open (creating if needed) the log in ``directory``.
+
+        ``recovery_point``: offset below which the log is known fsynced (None: unknown, so
+        recovery scans everything). ``needs_recovery``: the broker did not stop cleanly.
+        ``log_start_offset``: as checkpointed by the manager.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        segments = _load_segments(directory, config)
+        try:
+            epochs = LeaderEpochCache.load(directory)
+            epochs_trusted = True
+        except CorruptEpochCheckpointError as e:
+            log.warning("%s: %s; rebuilding it from batch headers", directory.name, e)
+            epochs, epochs_trusted = LeaderEpochCache(directory / EPOCH_FILE), False
+        if not segments:
+            segments = [_new_segment(directory, log_start_offset, config)]
+        if needs_recovery:
+            start = 0
+            if recovery_point is not None:
+                start = max(0, bisect_right(segments, recovery_point, key=_base) - 1)
+            log.info(
+                "%s: recovering from offset %d (segment %d of %d)",
+                directory.name,
+                segments[start].base_offset,
+                start + 1,
+                len(segments),
+            )
+            segments = _recover(directory, segments, start, epochs)
+        else:
+            try:
+                segments[-1].check_tail()
+            except CorruptRecordError as e:
+                log.warning(
+                    "%s: last segment is inconsistent after a clean stop (%s); recovering it",
+                    directory.name,
+                    e,
+                )
+                segments = _recover(directory, segments, len(segments) - 1, epochs)
+        leo = segments[-1].next_offset
+        start_offset = max(log_start_offset, segments[0].base_offset)
+        if start_offset > leo:
+            # The records up to the checkpointed start offset are gone (cut by recovery):
+            # start an empty log there rather than reuse offsets below the start.
+            for seg in segments:
+                seg.delete()
+            segments = [_new_segment(directory, start_offset, config)]
+            epochs.clear()
+            leo = start_offset
+        if needs_recovery:
+            point = min(recovery_point if recovery_point is not None else start_offset, leo)
+        else:
+            point = leo
+        opened = cls(
+            directory,
+            config,
+            segments,
+            epochs,
+            log_start_offset=start_offset,
+            recovery_point=point,
+            on_log_start_offset_change=on_log_start_offset_change,
+            clock=clock,
+        )
+        if not epochs_trusted:
+            for h in opened.batch_headers(start_offset):
+                if h.partition_leader_epoch > epochs.latest_epoch:
+                    epochs.assign(h.partition_leader_epoch, h.base_offset, persist=False)
+            epochs.persist()
+        epochs.truncate_from_end(leo)
+        epochs.truncate_from_start(start_offset)
+        return opened
+
+    # --- state --------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> LogConfig:
+        return self._config
+
+    def update_config(self, config: LogConfig) -> None:
+        """Apply new settings; a new index size applies from the next segment on."""
+        self._config = config
+        for seg in self._segments:
+            seg.index_interval_bytes = config.index_interval_bytes
+
+    @property
+    def log_start_offset(self) -> int:
+        return self._log_start
+
+    @property
+    def log_end_offset(self) -> int:
+        """The offset the next appended record gets."""
+        return self._segments[-1].next_offset
+
+    @property
+    def recovery_point(self) -> int:
+        """Every offset below this is fsynced."""
+        return self._recovery_point
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(seg.size for seg in self._segments)
+
+    @property
+    def latest_epoch(self) -> int:
+        return self._epochs.latest_epoch
+
+    def leader_epochs(self) -> list[tuple[int, int]]:
+        """(epoch, start offset) entries of the leader-epoch cache."""
+        return [(e.epoch, e.start_offset) for e in self._epochs.entries]
+
+    def segments(self) -> list[SegmentInfo]:
+        last = self._segments[-1]
+        return [seg.info(active=seg is last) for seg in self._segments]
+
+    def __repr__(self) -> str:
+        return (
+            f"Log({self.directory.name}, start={self._log_start}, "
+            f"end={self.log_end_offset}, segments={len(self._segments)})"
+        )
+
+    # --- appending ----------------------------------------------------------------------------
+
+    def append(
+        self,
+        buf: bytearray,
+        batches: list[tuple[int, BatchHeader]],
+        *,
+        leader_epoch: int,
+        log_append_time_ms: int | None = None,
+    ) -> AppendResult:
+        """Assign offsets to validated batches and write them.
+
+        ``batches`` are (position, header) of every batch in ``buf``, back to back. ``buf``
+        and the headers are stamped in place (base offset, leader epoch, and LogAppendTime
+        when ``log_append_time_ms`` is given). Raises KafkaError(record_list_too_large) for a
+        batch larger than a segment.
+        """
+        if not batches:
+            raise ValueError("append needs at least one batch")
+        end = 0
+        for pos, h in batches:
+            if pos != end:
+                raise ValueError(f"batch at {pos}, expected {end}: batches must be back to back")
+            if h.size > self._config.segment_bytes:
+                raise KafkaError(
+                    ErrorCode.record_list_too_large,
+                    f"batch of {h.size} bytes exceeds segment.bytes {self._config.segment_bytes}",
+                )
+            end += h.size
+        if end != len(buf):
+            raise ValueError(f"batches cover {end} of {len(buf)} bytes")
+
+        first_offset = next_offset = self.log_end_offset
+        max_ts, offset_of_max, n_records = -1, -1, 0
+        for pos, h in batches:
+            records.set_base_offset(buf, pos, next_offset)
+            h.base_offset = next_offset
+            records.set_partition_leader_epoch(buf, pos, leader_epoch)
+            h.partition_leader_epoch = leader_epoch
+            if log_append_time_ms is not None:
+                records.set_log_append_time(buf, pos, h, log_append_time_ms)
+            if h.max_timestamp > max_ts:
+                max_ts, offset_of_max = h.max_timestamp, h.base_offset
+            n_records += h.records_count
+            next_offset = h.next_offset
+
+        if leader_epoch > self._epochs.latest_epoch:
+            self._epochs.assign(leader_epoch, first_offset)
+        self._write(memoryview(buf), batches)
+        self._unflushed_records += n_records
+        flush_messages = self._config.flush_messages
+        if flush_messages is not None and self._unflushed_records >= flush_messages:
+            self.flush()
+        return AppendResult(
+            base_offset=first_offset,
+            last_offset=next_offset - 1,
+            max_timestamp=max_ts,
+            offset_of_max_timestamp=offset_of_max,
+            log_append_time=log_append_time_ms if log_append_time_ms is not None else -1,
+        )
+
+    def _write(self, data: memoryview, batches: list[tuple[int, BatchHeader]]) -> None:
+        """Write stamped batches: one write per segment they land in (normally one)."""
+        now = self._clock()
+        segment_bytes = self._config.segment_bytes
+        j, n = 0, len(batches)
+        while j < n:
+            self._maybe_roll(batches[j][1], now)
+            seg = self._segments[-1]
+            size, k = seg.size + batches[j][1].size, j + 1
+            while k < n:
+                h = batches[k][1]
+                if size + h.size > segment_bytes or h.last_offset - seg.base_offset > INT32_MAX:
+                    break
+                size += h.size
+                k += 1
+            start = batches[j][0]
+            stop = batches[k - 1][0] + batches[k - 1][1].size
+            seg.append(data[start:stop], [(p - start, h) for p, h in batches[j:k]], now)
+            j = k
+
+    def _maybe_roll(self, next_batch: BatchHeader, now: int) -> None:
+        seg = self._segments[-1]
+        if seg.size == 0:
+            return
+        created = seg.created_ms
+        if (
+            seg.size + next_batch.size > self._config.segment_bytes
+            or (created is not None and now - created >= self._config.segment_ms)
+            or seg.indexes_full
+            or next_batch.last_offset - seg.base_offset > INT32_MAX
+        ):
+            self._roll()
+
+    def roll(self) -> None:
+        """Start a new active segment at the log end (no-op if the active one is empty)."""
+        if self._segments[-1].size > 0:
+            self._roll()
+
+    def _roll(self) -> None:
+        old = self._segments[-1]
+        self.flush()  # a rolled segment is complete: make it (and its indexes) durable now
+        old.close_indexes()
+        self._segments.append(_new_segment(self.directory, old.next_offset, self._config))
+        fsync_dir(self.directory)
+        log.debug("%s: rolled segment %d", self.directory.name, old.next_offset)
+
+    def assign_leader_epoch(self, epoch: int) -> None:
+        """Note that ``epoch`` starts at the log end (a new leadership without appends yet)."""
+        if epoch > self._epochs.latest_epoch:
+            self._epochs.assign(epoch, self.log_end_offset)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def read(
+        self, offset: int, max_bytes: int, *, upper_bound: int | None = None, min_one: bool = True
+    ) -> bytes:
+        """Whole batches from the one containing ``offset``, at most ``max_bytes`` of them
+        (except a first larger batch when ``min_one``), only batches based below
+        ``upper_bound`` (exclusive, e.g. the high watermark)."""
+        leo = self.log_end_offset
+        if offset < self._log_start or offset > leo:
+            raise KafkaError(
+                ErrorCode.offset_out_of_range,
+                f"offset {offset} is outside the log [{self._log_start}, {leo}]",
+            )
+        bound = leo if upper_bound is None else min(upper_bound, leo)
+        if offset >= bound:
+            return b""
+        parts: list[bytes] = []
+        budget = max_bytes
+        i = self._segment_index(offset)
+        position: int | None = None
+        for seg in self._segments[i:]:
+            if position is None:
+                found = seg.find_batch(offset)
+                if found is None:
+                    position = 0
+                    continue
+                position = found[0]
+            data, at_end = seg.read_batches(position, budget, bound, min_one and not parts)
+            position = 0
+            if data:
+                parts.append(data)
+                budget -= len(data)
+            if not at_end or budget <= 0:
+                break
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def batch_headers(self, start_offset: int = 0) -> Iterator[BatchHeader]:
+        """Headers of the batches from the one containing ``start_offset`` to the end."""
+        i = self._segment_index(start_offset)
+        position: int | None = None
+        for seg in self._segments[i:]:
+            if position is None:
+                found = seg.find_batch(start_offset)
+                if found is None:
+                    position = 0
+                    continue
+                position = found[0]
+            for _, h in seg.headers_from(position):
+                yield h
+            position = 0
+
+    def offset_for_timestamp(self, timestamp_ms: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record at or after the log start whose timestamp
+        is >= ``timestamp_ms``; None if there is none."""
+        start = self._log_start
+        for seg in self._segments[self._segment_index(start) :]:
+            if seg.size:
+                found = seg.find_timestamp(timestamp_ms, start)
+                if found is not None:
+                    return found
+        return None
+
+    def max_timestamp(self) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record with the largest timestamp."""
+        start = self._log_start
+        i = self._segment_index(start)
+        first = self._segments[i]
+        best: tuple[int, int] | None = None
+        if first.size and start > first.base_offset:
+            best = first.max_timestamp_from(start)
+            i += 1
+        winner: LogSegment | None = None
+        best_ts = best[1] if best is not None else -1
+        for seg in self._segments[i:]:
+            if seg.size and seg.max_timestamp > best_ts:
+                winner, best_ts = seg, seg.max_timestamp
+        if winner is not None:
+            return winner.max_timestamp_from(winner.base_offset)
+        return best
+
+    def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
+        """OffsetForLeaderEpoch: (largest known epoch <= ``epoch``, its end offset)."""
+        return self._epochs.end_offset_for(epoch, self.log_end_offset)
+
+    def _segment_index(self, offset: int) -> int:
+        """Index of the segment that holds ``offset`` (the first one if below all)."""
+        return max(0, bisect_right(self._segments, offset, key=_base) - 1)
+
+    # --- deleting and truncating --------------------------------------------------------------
+
+    def delete_records_before(self, offset: int) -> int:
+        """Raise the log start offset to ``offset`` (at most the log end); return the new start.
+
+        Segments wholly below it are deleted (the active one after a roll).
+        """
+        offset = min(offset, self.log_end_offset)
+        if offset <= self._log_start:
+            return self._log_start
+        self._log_start = offset
+        if self._on_log_start_change is not None:
+            self._on_log_start_change(self)  # persist before deleting what it covers
+        self._epochs.truncate_from_start(offset)
+        active = self._segments[-1]
+        if active.size and active.next_offset <= offset:
+            self._roll()
+        deleted = 0
+        while len(self._segments) > 1 and self._segments[0].next_offset <= offset:
+            self._segments.pop(0).delete()
+            deleted += 1
+        if deleted:
+            fsync_dir(self.directory)
+        log.info(
+            "%s: log start offset now %d (%d segment(s) deleted)",
+            self.directory.name,
+            offset,
+            deleted,
+        )
+        return offset
+
+    def truncate_to(self, offset: int) -> None:
+        """Remove every record at or after ``offset``.
+
+        Whole batches only: the batch containing ``offset`` goes too, so the log end may land
+        below ``offset``.
+        """
+        if offset < 0:
+            raise ValueError(f"cannot truncate to negative offset {offset}")
+        if offset >= self.log_end_offset:
+            return
+        if offset < self._segments[0].base_offset:
+            self._truncate_fully_and_start_at(offset)
+            return
+        while self._segments[-1].base_offset > offset:
+            self._segments.pop().delete()
+        removed = self._segments[-1].truncate_to(offset)
+        leo = self.log_end_offset
+        self._log_start = min(self._log_start, leo)
+        self._recovery_point = min(self._recovery_point, leo)
+        self._epochs.truncate_from_end(leo)
+        log.info("%s: truncated to offset %d (%d bytes cut)", self.directory.name, leo, removed)
+
+    def _truncate_fully_and_start_at(self, offset: int) -> None:
+        for seg in self._segments:
+            seg.delete()
+        self._segments = [_new_segment(self.directory, offset, self._config)]
+        fsync_dir(self.directory)
+        self._log_start = self._recovery_point = offset
+        self._epochs.clear()
+        if self._on_log_start_change is not None:
+            self._on_log_start_change(self)
+        log.info("%s: emptied, restarting at offset %d", self.directory.name, offset)
+
+    # --- flushing and closing -----------------------------------------------------------------
+
+    def flush(self) -> None:
+        """fsync everything not yet durable and advance the recovery point to the log end."""
+        leo = self.log_end_offset
+        if leo > self._recovery_point or self._unflushed_records:
+            for seg in self._segments[self._segment_index(self._recovery_point) :]:
+                seg.flush()
+        self._recovery_point = leo
+        self._unflushed_records = 0
+        self._last_flush_ms = self._clock()
+
+    def flush_if_due(self, now_ms: int) -> bool:
+        """Flush if ``flush_ms`` has passed since the last flush with data unflushed."""
+        flush_ms = self._config.flush_ms
+        if flush_ms is None or self.log_end_offset <= self._recovery_point:
+            return False
+        if now_ms - self._last_flush_ms < flush_ms:
+            return False
+        self.flush()
+        return True
+
+    def close(self) -> None:
+        """Release file handles; no fsync (``flush`` first for a clean stop)."""
+        for seg in self._segments:
+            seg.close()
+
+    def delete(self) -> None:
+        """Close and remove the whole partition directory."""
+        self.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _base(seg: LogSegment) -> int:
+    return seg.base_offset
+
+
+def _new_segment(directory: Path, base_offset: int, config: LogConfig) -> LogSegment:
+    return LogSegment.create(
+        directory,
+        base_offset,
+        index_max_bytes=config.segment_index_bytes,
+        index_interval_bytes=config.index_interval_bytes,
+    )
+
+
+def _load_segments(directory: Path, config: LogConfig) -> list[LogSegment]:
+    """Segments found in ``directory`` (next offsets known for all but the last).
+
+    Leftovers are removed: temporary files of interrupted atomic writes, and index files
+    whose ``.log`` is gone (a deletion interrupted half way).
+    """
+    bases: set[int] = set()
+    indexes: list[Path] = []
+    for path in directory.iterdir():
+        if path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+            continue
+        m = _SEGMENT_FILE.match(path.name)
+        if m is None:
+            continue
+        if path.suffix == LOG_SUFFIX:
+            bases.add(int(m.group(1)))
+        elif path.suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
+            indexes.append(path)
+    for path in indexes:
+        if int(path.name[:20]) not in bases:
+            path.unlink(missing_ok=True)
+    ordered = sorted(bases)
+    return [
+        LogSegment.open_existing(
+            directory,
+            base,
+            next_offset=ordered[i + 1] if i + 1 < len(ordered) else None,
+            index_max_bytes=config.segment_index_bytes,
+            index_interval_bytes=config.index_interval_bytes,
+        )
+        for i, base in enumerate(ordered)
+    ]
+
+
+def _recover(
+    directory: Path,
+    segments: list[LogSegment],
+    start: int,
+    epochs: LeaderEpochCache,
+) -> list[LogSegment]:
+    started = time.monotonic()
+    result = recovery.recover(segments, start, directory.name)
+    for epoch, offset in result.epochs:
+        if epoch > epochs.latest_epoch:
+            epochs.assign(epoch, offset, persist=False)
+    epochs.persist()
+    if result.deleted_segments:
+        fsync_dir(directory)
+    log.info(
+        "%s: recovered %d segment(s) to offset %d in %.0f ms",
+        directory.name,
+        len(result.segments) - start,
+        result.segments[-1].next_offset,
+        (time.monotonic() - started) * 1000,
+    )
+    return result.segments
