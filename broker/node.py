@@ -73,8 +73,7 @@ class Broker:
         self.controller = Controller(self.metadata, self.config)
         self.logs = LogManager(self.data_dir)
         self.logs.startup()
-        for topic in self.metadata.image.topics_by_name.values():
-            self._open_topic(topic)
+        self._on_metadata([], self.metadata.image)
         self.metadata.subscribe(self._on_metadata)
         host, port = self.listen
         self._server = await serve(self, host, port)
@@ -151,9 +150,10 @@ class Broker:
 
     def _on_metadata(self, records, image) -> None:
         live = {(t.name, i) for t in image.topics_by_name.values() for i in t.partitions}
-        for key in [k for k in self.partitions if k not in live]:
-            partition = self.partitions.pop(key)
-            partition.wake_fetchers()
+        for key in [k for k in self.logs.logs() if k not in live]:
+            partition = self.partitions.pop(key, None)
+            if partition is not None:
+                partition.wake_fetchers()
             self.logs.delete(*key)
             log.info("deleted partition %s-%d", *key)
         for topic in image.topics_by_name.values():

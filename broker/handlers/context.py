@@ -40,8 +40,8 @@ class RequestContext:
     def respond(self, **fields: Any) -> Any:
         return make(self.response_type, **fields)
 
-    def make(self, name: str, **fields: Any) -> Any:
-        return make(getattr(self.messages, name), **fields)
+    def make(self, class_name: str, /, **fields: Any) -> Any:
+        return make(getattr(self.messages, class_name), **fields)
 
 
 @cache
@@ -52,7 +52,7 @@ def _fields(cls: type) -> dict[str, str]:
     }
 
 
-def make(cls: type, **fields: Any) -> Any:
+def make(cls: type, /, **fields: Any) -> Any:
     """Build a kio message, dropping fields its version lacks and converting ms integers.
 
     Handlers are written once for all versions of an API; kio's classes differ per version

@@ -42,17 +42,21 @@ async def handle(ctx, request):
         except KafkaError as e:
             results.append(_result(ctx, t.name, code=e.code, message=e.message))
             continue
-        configs = tuple(
-            ctx.make(
-                "CreatableTopicConfigs",
-                name=name,
-                value=entry.value,
-                read_only=entry.read_only,
-                config_source=entry.source,
-                is_sensitive=entry.sensitive,
-            )
-            for name, entry in sorted(
-                effective_topic_config(topic.configs, ctx.broker.config).items()
+        configs = (
+            ()
+            if ctx.version < 5
+            else tuple(  # v5+ echoes the configs
+                ctx.make(
+                    "CreatableTopicConfigs",
+                    name=name,
+                    value=entry.value,
+                    read_only=entry.read_only,
+                    config_source=entry.source,
+                    is_sensitive=entry.sensitive,
+                )
+                for name, entry in sorted(
+                    effective_topic_config(topic.configs, ctx.broker.config).items()
+                )
             )
         )
         results.append(
