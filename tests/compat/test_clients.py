@@ -22,12 +22,19 @@ CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 N = 40
 
 
-def sample_records(n: int = N) -> list[tuple[bytes | None, bytes | None, list]]:
+def sample_records(
+    n: int = N, null_headers: bool = True
+) -> list[tuple[bytes | None, bytes | None, list]]:
+    """Keyed and unkeyed records; kafka-python and aiokafka cannot send null header values."""
     out = []
     for i in range(n):
         key = None if i % 4 == 0 else b"\x00key-\xff" + str(i).encode()
         value = None if i == n - 1 else os.urandom(8) + b"value-%d" % i
-        headers = [] if i % 3 else [("h", b"1"), ("h", None), ("trace", str(i).encode())]
+        headers = (
+            []
+            if i % 3
+            else [("h", b"1"), ("h", None if null_headers else b""), ("trace", str(i).encode())]
+        )
         out.append((key, value, headers))
     return out
 
@@ -116,7 +123,7 @@ def test_kafka_python(shared_broker, codec):
     admin = KafkaAdminClient(bootstrap_servers=bs)
     admin.create_topics([NewTopic(topic, 2, 1)])
     admin.close()
-    sent = sample_records()
+    sent = sample_records(null_headers=False)
     producer = KafkaProducer(
         bootstrap_servers=bs,
         compression_type=None if codec == "none" else codec,
@@ -170,7 +177,7 @@ async def _aiokafka(bs: str, codec: str) -> None:
     await admin.start()
     await admin.create_topics([NewTopic(topic, 1, 1)])
     await admin.close()
-    sent = sample_records()
+    sent = sample_records(null_headers=False)
     producer = AIOKafkaProducer(
         bootstrap_servers=bs,
         enable_idempotence=True,
@@ -255,7 +262,7 @@ def test_kcat(shared_broker, codec):
                 "-e",
                 "-q",
                 "-f",
-                "%k|%v|%h|%o|%T\n",
+                "%k|%s|%h|%o|%T\n",
             ],
             capture_output=True,
             check=True,
