@@ -74,15 +74,7 @@ def build_app() -> typer.Typer:
         pass
 
     for name in COMMAND_MODULES:
-        module_name = f"kctl.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            # Tolerated only while the command modules are being written in parallel.
-            if e.name == module_name:
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(f"kctl.commands.{name}").register(app)
     return app
 
 
