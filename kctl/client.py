@@ -29,6 +29,7 @@ from confluent_kafka.admin import (
     AdminClient,
     ClusterMetadata,
     ConfigResource,
+    ConfigSource,
     OffsetSpec,
 )
 
@@ -381,13 +382,21 @@ class Cluster:
             ConfigValue(
                 name=e.name,
                 value=e.value,
-                source=getattr(e.source, "name", str(e.source)),
+                source=_source_name(e.source),
                 read_only=bool(e.is_read_only),
                 sensitive=bool(e.is_sensitive),
                 default=bool(e.is_default),
             )
             for e in sorted(entries.values(), key=lambda e: e.name)
         ]
+
+
+def _source_name(source: Any) -> str:
+    # confluent-kafka hands some sources over as plain ints rather than ConfigSource.
+    try:
+        return ConfigSource(source).name
+    except ValueError:
+        return str(source)
 
 
 def _resource_name(resource: ConfigResource) -> str:

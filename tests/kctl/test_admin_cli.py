@@ -155,7 +155,8 @@ def test_topic_config_alter_dry_run_then_apply(kctl):
     r = kctl.run("configs", "alter", "-t", topic, "--set", "retention.ms=3600000")
     assert r.returncode == 0, r.stderr
     assert "86400000" in r.stdout and "3600000" in r.stdout
-    assert configs(kctl, topic)["retention.ms"]["value"] == "3600000"
+    after_set = configs(kctl, topic)["retention.ms"]
+    assert (after_set["value"], after_set["source"]) == ("3600000", "DYNAMIC_TOPIC_CONFIG")
 
     r = kctl.run("configs", "alter", "-t", topic, "--delete", "retention.ms")
     assert r.returncode == 0, r.stderr
