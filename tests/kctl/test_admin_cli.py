@@ -98,6 +98,13 @@ def test_describe_partitions_with_offsets(kctl, shared_broker):
     assert table[0].split()[:5] == ["TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR"]
 
 
+def test_invalid_create_requests_exit_7(kctl):
+    for args in (["bad name!"], [name(), "-c", "no.such.config=1"], [name(), "-r", "9"]):
+        r = kctl.run("topics", "create", *args)
+        assert r.returncode == 7, r.stderr
+        assert "cannot create topic" in one_error_line(r)
+
+
 def test_describe_missing_topic_exit_4(kctl):
     r = kctl.run("topics", "describe", "no-such-topic-x")
     assert r.returncode == 4
