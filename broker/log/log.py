@@ -128,6 +128,7 @@ class Log:
             epochs, epochs_trusted = LeaderEpochCache(directory / EPOCH_FILE), False
         if not segments:
             segments = [_new_segment(directory, log_start_offset, config)]
+        start_offset = max(log_start_offset, segments[0].base_offset)
         if needs_recovery:
             start = 0
             if recovery_point is not None:
@@ -139,7 +140,7 @@ class Log:
                 start + 1,
                 len(segments),
             )
-            segments = _recover(directory, segments, start, epochs)
+            segments = _recover(directory, segments, start, epochs, start_offset)
         else:
             try:
                 segments[-1].check_tail()
@@ -149,9 +150,10 @@ class Log:
                     directory.name,
                     e,
                 )
-                segments = _recover(directory, segments, len(segments) - 1, epochs)
+                segments = _recover(
+                    directory, segments, len(segments) - 1, epochs, start_offset
+                )
         leo = segments[-1].next_offset
-        start_offset = max(log_start_offset, segments[0].base_offset)
         if start_offset > leo:
             # The records up to the checkpointed start offset are gone (cut by recovery):
             # start an empty log there rather than reuse offsets below the start.
@@ -179,7 +181,7 @@ class Log:
                 if h.partition_leader_epoch > epochs.latest_epoch:
                     epochs.assign(h.partition_leader_epoch, h.base_offset, persist=False)
             epochs.persist()
-        epochs.truncate_from_end(leo)
+        epochs.truncate_from_end(leo + 1)  # an epoch may begin at the log end, not past it
         epochs.truncate_from_start(start_offset)
         return opened
 
@@ -582,9 +584,10 @@ def _recover(
     segments: list[LogSegment],
     start: int,
     epochs: LeaderEpochCache,
+    log_start: int,
 ) -> list[LogSegment]:
     started = time.monotonic()
-    result = recovery.recover(segments, start, directory.name)
+    result = recovery.recover(segments, start, directory.name, log_start)
     for epoch, offset in result.epochs:
         if epoch > epochs.latest_epoch:
             epochs.assign(epoch, offset, persist=False)

@@ -77,8 +77,11 @@ class RecoveryResult:
     error: LogCorruption | None = None
 
 
-def scan_segment(segment: LogSegment, expected_offset: int) -> SegmentScan:
-    """Validate every batch of ``segment``; stop at the first broken invariant."""
+def scan_segment(segment: LogSegment, expected_offset: int, log_start: int = 0) -> SegmentScan:
+    """Validate every batch of ``segment``; stop at the first broken invariant.
+
+    Leader epochs are collected from the batches that end above ``log_start``.
+    """
     scan = SegmentScan(IndexBuilder(expected_offset, segment.index_interval_bytes))
     last_epoch = -1
     fd, end = segment.fd, segment.size
@@ -108,7 +111,7 @@ def scan_segment(segment: LogSegment, expected_offset: int) -> SegmentScan:
                     segment, pos, f"base offset {h.base_offset}, expected {scan.next_offset}"
                 )
             scan.indexes.add(pos, h)
-            if h.partition_leader_epoch > last_epoch:
+            if h.partition_leader_epoch > last_epoch and h.next_offset > log_start:
                 last_epoch = h.partition_leader_epoch
                 scan.epochs.append((last_epoch, h.base_offset))
             pos += h.size
@@ -118,7 +121,9 @@ def scan_segment(segment: LogSegment, expected_offset: int) -> SegmentScan:
     return scan
 
 
-def recover(segments: list[LogSegment], start: int, directory_name: str) -> RecoveryResult:
+def recover(
+    segments: list[LogSegment], start: int, directory_name: str, log_start: int = 0
+) -> RecoveryResult:
     """Recover ``segments[start:]`` in place; earlier segments are trusted as they are."""
     result = RecoveryResult(segments=list(segments[:start]), epochs=[])
     expected = segments[start].base_offset
@@ -130,7 +135,7 @@ def recover(segments: list[LogSegment], start: int, directory_name: str) -> Reco
             )
             _delete(segments[i:], result)
             break
-        scan = scan_segment(seg, expected)
+        scan = scan_segment(seg, expected, log_start)
         result.truncated_bytes += seg.size - scan.valid_bytes
         seg.rebuild_from(scan.indexes, scan.valid_bytes)
         result.segments.append(seg)
