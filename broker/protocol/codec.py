@@ -17,6 +17,7 @@ from typing import Any
 from kio.index import load_request_schema, load_response_schema
 from kio.serial import entity_reader, entity_writer
 
+from broker.protocol import bounds
 from broker.protocol import header as hdr
 from broker.protocol.apis import SERVED, ApiKey
 
@@ -65,11 +66,19 @@ def decode_request(frame: bytes) -> Request:
     if served is None or version not in served:
         header, _ = hdr.parse_request_header(frame, flexible=False)
         raise UnsupportedVersion(header)
-    _cls, reader, flexible = _request_codec(api_key, version)
+    cls, reader, flexible = _request_codec(api_key, version)
     try:
         header, pos = hdr.parse_request_header(frame, flexible)
+        bounds.check(cls, frame, pos)
         body, _size = reader(frame, pos)
-    except (hdr.HeaderError, ValueError, IndexError, OverflowError, UnicodeDecodeError) as e:
+    except (
+        hdr.HeaderError,
+        bounds.LengthError,
+        ValueError,
+        IndexError,
+        OverflowError,
+        UnicodeDecodeError,
+    ) as e:
         raise ProtocolError(
             f"malformed {ApiKey(api_key).name} v{version} request "
             f"(correlation id {correlation_id}): {e}"
