@@ -592,6 +592,8 @@ def _recover(
         if epoch > epochs.latest_epoch:
             epochs.assign(epoch, offset, persist=False)
     epochs.persist()
+    if result.error is not None:
+        epochs.truncate_from_end(result.segments[-1].next_offset)  # epochs whose data was cut
     if result.deleted_segments:
         fsync_dir(directory)
     log.info(
