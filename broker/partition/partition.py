@@ -51,7 +51,12 @@ class Partition:
     waiters: set[asyncio.Future] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        for h in self.log.batch_headers(self.log.log_start_offset):
+        # Producer state comes back from the batch headers of the active segment: retries
+        # that can still arrive target recent batches, and scanning the whole log would make
+        # start-up time grow with the data kept.
+        segments = self.log.segments()
+        start = segments[-1].base_offset if segments else self.log.log_start_offset
+        for h in self.log.batch_headers(max(start, self.log.log_start_offset)):
             self.producers.update(h)
         self.high_watermark = self.log.log_end_offset
 
