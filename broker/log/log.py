@@ -181,7 +181,9 @@ class Log:
                 if h.partition_leader_epoch > epochs.latest_epoch:
                     epochs.assign(h.partition_leader_epoch, h.base_offset, persist=False)
             epochs.persist()
-        epochs.truncate_from_end(leo + 1)  # an epoch may begin at the log end, not past it
+        # As Kafka does: an epoch with no data (starting at the log end) is forgotten; the
+        # partition re-assigns its current epoch when it leads again.
+        epochs.truncate_from_end(leo)
         epochs.truncate_from_start(start_offset)
         return opened
 
@@ -592,8 +594,6 @@ def _recover(
         if epoch > epochs.latest_epoch:
             epochs.assign(epoch, offset, persist=False)
     epochs.persist()
-    if result.error is not None:
-        epochs.truncate_from_end(result.segments[-1].next_offset)  # epochs whose data was cut
     if result.deleted_segments:
         fsync_dir(directory)
     log.info(

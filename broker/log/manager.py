@@ -93,6 +93,7 @@ class LogManager:
         self._logs: dict[TopicPartition, Log] = {}
         self._checkpointed_recovery: dict[TopicPartition, int] = {}
         self._last_recovery_checkpoint_ms = 0
+        self._shut_down = False
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -134,7 +135,13 @@ class LogManager:
         log.info("opened %d log(s) in %s (%s)", len(found), self.data_dir, kind)
 
     def shutdown(self) -> None:
-        """Flush every log, write the checkpoints, then the clean-shutdown marker."""
+        """Flush every log, write the checkpoints, then the clean-shutdown marker.
+
+        A second call does nothing (it must not overwrite the checkpoints with nothing).
+        """
+        if self._shut_down:
+            return
+        self._shut_down = True
         try:
             for lg in self._logs.values():
                 lg.flush()

@@ -353,6 +353,8 @@ class LogSegment:
         interval = self.index_interval_bytes
         for pos, h in batches:
             if state.observe(h, interval):
+                # Time entry first: the tail scan on load (_scan_tail) relies on the time
+                # index reaching at least as far as the offset index.
                 if state.offset_of_max_timestamp >= 0:
                     ti.maybe_append(state.max_timestamp, state.offset_of_max_timestamp)
                 oi.append(h.base_offset, start + pos)

@@ -44,6 +44,9 @@ def test_clean_shutdown_round_trip(tmp_path):
     text = (tmp_path / RECOVERY_POINT_FILE).read_text()
     assert text == "0\n1\nuser-tracker 3 20\n"
 
+    m.shutdown()  # a second call must not rewrite the checkpoints empty
+    assert read_checkpoint(tmp_path / RECOVERY_POINT_FILE) == {("user-tracker", 3): 20}
+
     m = started(tmp_path)
     assert not (tmp_path / CLEAN_SHUTDOWN_FILE).exists()  # a crash from now on is noticed
     log = m.get("user-tracker", 3)

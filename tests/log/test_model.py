@@ -174,6 +174,7 @@ class LogMachine(RuleBasedStateMachine):
             needs_recovery=True,
             log_start_offset=self.start,
         )
+        self.forget_empty_epochs()
 
     @rule()
     def reopen_clean(self) -> None:
@@ -186,6 +187,11 @@ class LogMachine(RuleBasedStateMachine):
             needs_recovery=False,
             log_start_offset=self.start,
         )
+        self.forget_empty_epochs()
+
+    def forget_empty_epochs(self) -> None:
+        """On opening, epochs starting at the log end (no data yet) are dropped."""
+        self.epochs = [e for e in self.epochs if e[1] < self.end]
 
     # --- invariants ---------------------------------------------------------------------------
 
