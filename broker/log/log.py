@@ -150,9 +150,7 @@ class Log:
                     directory.name,
                     e,
                 )
-                segments = _recover(
-                    directory, segments, len(segments) - 1, epochs, start_offset
-                )
+                segments = _recover(directory, segments, len(segments) - 1, epochs, start_offset)
         leo = segments[-1].next_offset
         if start_offset > leo:
             # The records up to the checkpointed start offset are gone (cut by recovery):

@@ -335,9 +335,7 @@ class LogSegment:
 
     # --- appending ----------------------------------------------------------------------------
 
-    def append(
-        self, data: memoryview, batches: list[tuple[int, BatchHeader]], now: int
-    ) -> None:
+    def append(self, data: memoryview, batches: list[tuple[int, BatchHeader]], now: int) -> None:
         """Write ``data`` (whole batches; ``batches`` hold positions within ``data``)."""
         start = self.size
         fd = self.fd

@@ -149,15 +149,13 @@ class LogMachine(RuleBasedStateMachine):
     def truncate(self, where) -> None:
         offset = self.start + int(where * (self.end - self.start))
         self.log.truncate_to(offset)
+        cut = [b for b in self.batches if b.last >= offset]
+        if not cut:
+            return  # truncating at the log end changes nothing
         self.batches = [b for b in self.batches if b.last < offset]
-        self.end = self.batches[-1].last + 1 if self.batches else min(offset, self.end)
-        if not self.batches:
-            self.end = self.first_base_at_or_after(offset)
+        self.end = cut[0].base  # whole batches go: the one holding offset starts the cut
         self.start = min(self.start, self.end)
         self.epochs = [e for e in self.epochs if e[1] < self.end]
-
-    def first_base_at_or_after(self, offset: int) -> int:
-        return self.log.log_end_offset  # no batch left: the log knows where its segment began
 
     @rule(torn=st.booleans())
     def reopen_unclean(self, torn) -> None:
