@@ -59,6 +59,7 @@ class Partition:
         for h in self.log.batch_headers(max(start, self.log.log_start_offset)):
             self.producers.update(h)
         self.high_watermark = self.log.log_end_offset
+        self.log.assign_leader_epoch(self.leader_epoch)  # answers OffsetForLeaderEpoch at once
 
     @property
     def log_end_offset(self) -> int:

@@ -56,3 +56,35 @@ def test_retries_deduplicate_and_gaps_are_refused(broker):
         again = produce(c, "idem", batch(pid, 0, epoch=1))
         assert (again.error_code, again.base_offset) == (ErrorCode.none, 4)
         assert produce(c, "idem", batch(pid, 1, epoch=1)).base_offset == 5
+
+
+def test_offset_for_leader_epoch_answers_the_current_epoch(broker):
+    from kio.schema.offset_for_leader_epoch.v4.request import (
+        OffsetForLeaderEpochRequest,
+        OffsetForLeaderPartition,
+        OffsetForLeaderTopic,
+    )
+
+    with WireClient(broker.bootstrap) as c:
+        create(c, "epochs")
+
+        def ask():
+            req = OffsetForLeaderEpochRequest(
+                replica_id=-1,
+                topics=(
+                    OffsetForLeaderTopic(
+                        topic="epochs",
+                        partitions=(
+                            OffsetForLeaderPartition(
+                                partition=0, current_leader_epoch=-1, leader_epoch=0
+                            ),
+                        ),
+                    ),
+                ),
+            )
+            return c.request(req).topics[0].partitions[0]
+
+        empty = ask()
+        assert (empty.error_code, empty.leader_epoch, empty.end_offset) == (ErrorCode.none, 0, 0)
+        produce(c, "epochs", records.build_batch([(None, b"a"), (None, b"b")]))
+        assert ask().end_offset == 2
