@@ -51,7 +51,8 @@ class Broker:
         self.listen = parse_listener(_first(config.get("listeners")))
         advertised = config.get("advertised.listeners")
         self.advertised = parse_listener(_first(advertised)) if advertised else self.listen
-        if self.advertised[0] in ("0.0.0.0", "::", ""):
+        if self.advertised[0] in ("0.0.0.0", "::", "", "localhost"):
+            # librdkafka may resolve "localhost" to ::1 first, where nothing listens.
             self.advertised = ("127.0.0.1", self.advertised[1])
         self.connections: set[Connection] = set()
         self.metrics = Metrics()
