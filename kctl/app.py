@@ -26,7 +26,7 @@ from kctl.console import EXIT_CODES_HELP, ExitCode, KctlError, error_line
 
 COMMAND_MODULES = (
     "topics", "produce", "consume", "groups", "configs", "cluster", "log", "perf",
-    "profile", "completion", "broker",
+    "profile", "completion", "broker", "dashboard",
 )
 
 HELP = """Administer Kafka-compatible clusters: topics, records, groups, configs, health.

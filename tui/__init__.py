@@ -1,1 +1,1 @@
-
+"""kctl's live terminal dashboard (Textual). Only ``kctl tui``/``kctl dashboard`` import this."""

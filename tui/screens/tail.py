@@ -1,0 +1,129 @@
+"""The message tail of one topic: the newest records (live), or records from an offset."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from kctl.console import KctlError
+from tui.data.snapshot import ClusterSnapshot
+from tui.data.tail import TailRecord, read_tail
+from tui.screens.base import DashboardScreen
+from tui.screens.dialogs import JumpScreen
+from tui.widgets.tables import refill
+
+LIMIT = 50
+
+
+def _time(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S.%f")[:-3]
+
+
+class TailScreen(DashboardScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter"),
+        Binding("g", "jump", "Jump"),
+        Binding("l", "live", "Live"),
+        Binding("P", "produce", "Produce"),
+    ]
+
+    def __init__(self, topic: str) -> None:
+        super().__init__()
+        self.topic = topic
+        self.records: list[TailRecord] = []
+        self.jump: tuple[int, int] | None = None  # None: live tail of the newest records
+        self._ends: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static(f"Tail of [b]{self.topic}[/]", id="tail-title")
+        yield Input(placeholder="/ filter key or value", id="tail-filter")
+        yield DataTable(id="records", cursor_type="row")
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        self.query_one("#records", DataTable).add_columns(
+            "part", "offset", "time", "key", "value")
+        super().on_mount()
+        self.query_one("#records").focus()
+        self.reload()
+
+    def show_snapshot(self, snap: ClusterSnapshot) -> None:
+        topic = snap.topic(self.topic)
+        ends = tuple(p.log_end for p in topic.partitions) if topic else None
+        # Re-read only when the live tail has something new.
+        if self.jump is None and ends != self._ends:
+            self._ends = ends
+            self.reload()
+
+    def reload(self) -> None:
+        self._read(self.jump)
+
+    @work(thread=True, exclusive=True, group="tail")
+    def _read(self, jump: tuple[int, int] | None) -> None:
+        try:
+            if jump is None:
+                records = read_tail(self.app.cluster, self.topic, LIMIT)
+            else:
+                records = read_tail(self.app.cluster, self.topic, LIMIT,
+                                    partition=jump[0], offset=jump[1])
+        except (KctlError, RuntimeError) as e:
+            self.app.call_from_thread(self._title, f"[b red]{getattr(e, 'message', e)}[/]")
+            return
+        self.app.call_from_thread(self._show, records)
+
+    def _title(self, extra: str) -> None:
+        mode = "live, newest" if self.jump is None else f"from {self.jump[0]}:{self.jump[1]}"
+        self.query_one("#tail-title", Static).update(
+            f"Tail of [b]{self.topic}[/] ({mode} {LIMIT})  {extra}")
+
+    def _show(self, records: list[TailRecord]) -> None:
+        self.records = records
+        self._redraw()
+
+    def _redraw(self) -> None:
+        needle = self.query_one("#tail-filter", Input).value.strip()
+        shown = [r for r in self.records if not needle or r.matches(needle)]
+        self._title(f"{len(shown)} shown" + (f" matching {needle!r}" if needle else ""))
+        refill(self.query_one("#records", DataTable), (
+            (f"{r.partition}:{r.offset}", (str(r.partition), str(r.offset),
+                                            _time(r.timestamp_ms), r.key or "",
+                                            (r.value or "")[:200]))
+            for r in shown
+        ))
+
+    def on_input_changed(self) -> None:
+        self._redraw()
+
+    def on_input_submitted(self) -> None:
+        self.query_one("#records").focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#tail-filter", Input)
+        if box.has_focus and box.value:
+            box.value = ""
+            return
+        self.app.pop_screen()
+
+    def action_filter(self) -> None:
+        self.query_one("#tail-filter", Input).focus()
+
+    def action_jump(self) -> None:
+        def done(target: tuple[int, int] | None) -> None:
+            if target is not None:
+                self.jump = target
+                self.reload()
+
+        self.app.push_screen(JumpScreen(), done)
+
+    def action_live(self) -> None:
+        self.jump = None
+        self.reload()
+
+    def action_produce(self) -> None:
+        self.app.produce(self.topic)

@@ -1,0 +1,98 @@
+"""Topic detail: per partition leader, replicas, ISR, offsets, rate; segments where served."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from tui.data.segments import Segments, fetch_partition_segments
+from tui.data.snapshot import ClusterSnapshot
+from tui.screens.base import DashboardScreen
+from tui.widgets.tables import num, rate, refill, selected_key
+
+SEGMENT_FIELDS = ("base_offset", "next_offset", "end_offset", "records", "size_bytes", "active")
+
+
+def _ids(ids: tuple[int, ...]) -> str:
+    return ",".join(map(str, ids)) or "-"
+
+
+class TopicScreen(DashboardScreen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("t", "tail", "Tail"),
+        Binding("P", "produce", "Produce"),
+        Binding("x", "delete", "Delete"),
+    ]
+
+    def __init__(self, topic: str) -> None:
+        super().__init__()
+        self.topic = topic
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static(f"Topic [b]{self.topic}[/]", id="topic-title")
+        yield DataTable(id="partitions", cursor_type="row")
+        yield Static("", id="segments")
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        self.query_one("#partitions", DataTable).add_columns(
+            "part", "leader", "replicas", "isr", "start", "end", "messages", "msgs/s")
+        super().on_mount()
+
+    def show_snapshot(self, snap: ClusterSnapshot) -> None:
+        topic = snap.topic(self.topic)
+        title = self.query_one("#topic-title", Static)
+        if topic is None:
+            title.update(f"Topic [b]{self.topic}[/]: [b red]no longer exists[/]")
+            self.query_one("#partitions", DataTable).clear()
+            return
+        title.update(f"Topic [b]{self.topic}[/]  partitions {len(topic.partitions)}  "
+                     f"rf {topic.replication_factor}  messages {topic.messages:,}  "
+                     f"in {rate(topic.msgs_per_s)} msgs/s")
+        refill(self.query_one("#partitions", DataTable), (
+            (str(p.partition), (str(p.partition), str(p.leader) if p.leader >= 0 else "none",
+                                _ids(p.replicas), _ids(p.isr), num(p.log_start),
+                                num(p.log_end), num(p.messages), rate(p.msgs_per_s)))
+            for p in topic.partitions
+        ))
+        self.load_segments()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.load_segments()
+
+    def partition(self) -> int | None:
+        key = selected_key(self.query_one("#partitions", DataTable))
+        return None if key is None else int(key)
+
+    def load_segments(self) -> None:
+        p = self.partition()
+        if p is not None:
+            self._fetch_segments(p)
+
+    @work(thread=True, exclusive=True, group="segments")
+    def _fetch_segments(self, partition: int) -> None:
+        segs = fetch_partition_segments(self.app.admin_url, self.topic, partition)
+        self.app.call_from_thread(self._show_segments, partition, segs)
+
+    def _show_segments(self, partition: int, segs: Segments) -> None:
+        panel = self.query_one("#segments", Static)
+        if segs.unavailable:
+            panel.update(segs.unavailable)
+            return
+        lines = [f"[b]Segments of partition {partition}[/] ({len(segs.rows)})"]
+        for s in segs.rows:
+            lines.append("  ".join(f"{k}={s[k]}" for k in SEGMENT_FIELDS if k in s))
+        panel.update("\n".join(lines))
+
+    def action_tail(self) -> None:
+        self.app.open_tail(self.topic)
+
+    def action_produce(self) -> None:
+        self.app.produce(self.topic)
+
+    def action_delete(self) -> None:
+        self.app.delete_topic(self.topic)

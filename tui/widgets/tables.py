@@ -1,0 +1,38 @@
+"""Refill a DataTable in place, keeping the highlighted row (by key) across refreshes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from textual.widgets import DataTable
+
+
+def refill(table: DataTable, rows: Iterable[tuple[str, Sequence[object]]]) -> None:
+    """Replace the rows with ``(key, cells)`` pairs; the cursor stays on the same key."""
+    selected = None
+    if table.row_count and table.cursor_row >= 0:
+        try:
+            selected = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except Exception:  # the cursor pointed past the old rows
+            selected = None
+    table.clear()
+    keys = []
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+        keys.append(key)
+    if selected in keys:
+        table.move_cursor(row=keys.index(selected), animate=False)
+
+
+def selected_key(table: DataTable) -> str | None:
+    if not table.row_count:
+        return None
+    return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+
+def rate(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def num(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
