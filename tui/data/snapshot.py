@@ -172,6 +172,8 @@ def fetch_snapshot(
             group_stats = _groups(cluster, ends, previous, elapsed)
         except KafkaException as e:
             groups_error = kafka_error(e, "list groups").message
+        except TimeoutError:
+            groups_error = f"the group APIs gave no answer within {cluster.timeout:g}s"
     return ClusterSnapshot(view.cluster_id, view.controller_id, view.brokers, tuple(topics),
                            group_stats, groups_error, now)
 
@@ -193,10 +195,11 @@ def _groups(
         try:
             desc = ga.describe_group(admin, name, timeout)
             committed = ga.committed_offsets(admin, name, timeout)
-        except KafkaException as e:
+        except (KafkaException, TimeoutError) as e:
             # One broken group must not hide the others.
-            out.append(GroupStats(name, row["state"], (), (),
-                                  error=kafka_error(e, f"group {name}").message))
+            reason = (kafka_error(e, f"group {name}").message
+                      if isinstance(e, KafkaException) else f"group {name}: no answer in time")
+            out.append(GroupStats(name, row["state"], (), (), error=reason))
             continue
         owner = {tp: m.client_id for m in desc.members for tp in m.assignment}
         parts = tuple(

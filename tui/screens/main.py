@@ -144,6 +144,10 @@ class MainScreen(DashboardScreen):
         if event.input.id == "topic-filter" and self.app.snapshot is not None:
             self._topics(self.app.snapshot)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "topic-filter":
+            self.query_one("#topic-table").focus()
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "group-table" and self.app.snapshot is not None:
             self._group_detail(self.app.snapshot)

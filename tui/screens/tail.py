@@ -105,8 +105,9 @@ class TailScreen(DashboardScreen):
 
     def action_back(self) -> None:
         box = self.query_one("#tail-filter", Input)
-        if box.has_focus and box.value:
+        if box.has_focus:
             box.value = ""
+            self.query_one("#records").focus()
             return
         self.app.pop_screen()
 
