@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from broker.config import BrokerConfig
 from broker.errors import ErrorCode, KafkaError
+from broker.log.cleaner import CleanerConfig, LogCleaner
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager
 from broker.metadata.controller import Controller
@@ -58,6 +59,7 @@ class Broker:
         self.metrics = Metrics()
         self.partitions: dict[tuple[str, int], Partition] = {}
         self._tasks: list[asyncio.Task] = []
+        self.cleaner: LogCleaner | None = None  # compaction (log.cleaner.enable)
         self._server: asyncio.AbstractServer | None = None
         self.stopped = asyncio.Event()
 
@@ -79,6 +81,16 @@ class Broker:
         host, port = self.listen
         self._server = await serve(self, host, port)
         self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
+        if self.config.get("log.cleaner.enable"):
+            self.cleaner = LogCleaner(
+                self.logs,
+                self._cleaner_config,
+                backoff_ms=int(self.config.get("log.cleaner.backoff.ms")),
+                io_max_bytes_per_second=float(
+                    self.config.get("log.cleaner.io.max.bytes.per.second")
+                ),
+            )
+            self._tasks.append(asyncio.get_running_loop().create_task(self.cleaner.run()))
         log.info(
             "broker %d (cluster %s) ready on %s:%d in %.0f ms, data in %s",
             self.node_id,
@@ -110,6 +122,17 @@ class Broker:
                 self.logs.flush_due(int(time.time() * 1000))
             except OSError:
                 log.exception("periodic flush failed")
+
+    def _cleaner_config(self, topic_name: str) -> CleanerConfig | None:
+        """Compaction settings of a topic, read at each pass (so AlterConfigs applies)."""
+        topic = self.topic(topic_name)
+        if topic is None:
+            return None
+        cfg = {
+            name: entry.value
+            for name, entry in effective_topic_config(topic.configs, self.config).items()
+        }
+        return CleanerConfig.from_topic_config(cfg)
 
     # --- what handlers read -----------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 On-disk format: one directory per partition holding segments (see segment.py: ``.log`` files
 of stamped record batches plus sparse ``.index`` and ``.timeindex`` files, named by base
-offset) and the ``leader-epoch-checkpoint`` (leader_epoch.py). Offsets are contiguous across
-segments. The log start offset and the recovery point are persisted by the LogManager in its
-checkpoint files, not here.
+offset) and the ``leader-epoch-checkpoint`` (leader_epoch.py). Offsets increase across
+segments, with gaps where the log cleaner (cleaner.py) removed records; it swaps a rewritten
+segment in through ``<base>.log.cleaned`` (being written) and ``<base>.log.swap`` (complete and
+fsynced), and ``Log.open`` discards the first and finishes the second. The log start offset
+and the recovery point are persisted by the LogManager in its checkpoint files, not here.
 
 Durability: an append returns once its bytes are written to the OS page cache, so it
 survives the death of the process; fsync happens when ``flush_messages`` records are
@@ -40,6 +42,7 @@ from broker.log.segment import (
     INDEX_SUFFIX,
     LOG_SUFFIX,
     TIME_INDEX_SUFFIX,
+    IndexBuilder,
     LogSegment,
     SegmentInfo,
     now_ms,
@@ -51,6 +54,8 @@ log = logging.getLogger("broker.log")
 
 INT32_MAX = 0x7FFFFFFF
 _SEGMENT_FILE = re.compile(r"^(\d{20})\.(log|index|timeindex)$")
+CLEANED_SUFFIX = ".cleaned"
+SWAP_SUFFIX = ".swap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +345,43 @@ class Log:
         fsync_dir(self.directory)
         log.debug("%s: rolled segment %d", self.directory.name, old.next_offset)
 
+    def replace_segment(self, old: LogSegment, swap_path: Path, builder: IndexBuilder) -> bool:
+        """Install the cleaner's fsynced ``<base>.log.swap`` in place of the closed ``old``.
+
+        ``builder`` holds the index entries of the swap file (its ``next_offset`` is
+        ``old``'s). False (and the swap file removed) if ``old`` is no longer a closed segment
+        of this log, or changed size, since the cleaner read it.
+        """
+        if old not in self._segments[:-1] or old.size != _file_size(old.log_path):
+            swap_path.unlink(missing_ok=True)
+            return False
+        i = self._segments.index(old)
+        old.close()
+        # The indexes go first: a crash after the rename must not leave indexes of the old
+        # file beside the new one (missing indexes are rebuilt on first use).
+        for path in (old.index_path, old.time_index_path):
+            path.unlink(missing_ok=True)
+        fsync_dir(self.directory)
+        swap_path.replace(old.log_path)
+        new = LogSegment.open_existing(
+            self.directory,
+            old.base_offset,
+            next_offset=old.next_offset,
+            index_max_bytes=self._config.segment_index_bytes,
+            index_interval_bytes=self._config.index_interval_bytes,
+        )
+        new.rebuild_from(builder, new.size)
+        new.flush()
+        new.close_indexes()
+        new.cleaned = True
+        fsync_dir(self.directory)
+        self._segments[i] = new
+        return True
+
+    def closed_segments(self) -> list[LogSegment]:
+        """The segments below the active one (what the cleaner may rewrite)."""
+        return self._segments[:-1]
+
     def assign_leader_epoch(self, epoch: int) -> None:
         """Note that ``epoch`` starts at the log end (a new leadership without appends yet)."""
         if epoch > self._epochs.latest_epoch:
@@ -544,12 +586,46 @@ def _new_segment(directory: Path, base_offset: int, config: LogConfig) -> LogSeg
     )
 
 
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return -1
+
+
+def _finish_cleaner_swaps(directory: Path) -> None:
+    """Resolve an interrupted cleaner swap (see Log.replace_segment).
+
+    A ``.cleaned`` file may be incomplete: it is discarded and the original stays. A ``.swap``
+    file was complete and fsynced before it got that name: it replaces its ``.log`` (whose
+    indexes are removed to be rebuilt), as the interrupted swap would have.
+    """
+    changed = False
+    for path in sorted(directory.iterdir()):
+        name = path.name
+        if name.endswith(LOG_SUFFIX + CLEANED_SUFFIX):
+            log.warning("%s: discarding unfinished cleaner output %s", directory.name, name)
+            path.unlink(missing_ok=True)
+            changed = True
+        elif name.endswith(LOG_SUFFIX + SWAP_SUFFIX) and _SEGMENT_FILE.match(name[:-5]):
+            stem = name[:20]
+            log.warning("%s: completing the cleaner's swap of %s", directory.name, stem)
+            for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
+                (directory / (stem + suffix)).unlink(missing_ok=True)
+            fsync_dir(directory)
+            path.replace(directory / (stem + LOG_SUFFIX))
+            changed = True
+    if changed:
+        fsync_dir(directory)
+
+
 def _load_segments(directory: Path, config: LogConfig) -> list[LogSegment]:
     """Segments found in ``directory`` (next offsets known for all but the last).
 
-    Leftovers are removed: temporary files of interrupted atomic writes, and index files
-    whose ``.log`` is gone (a deletion interrupted half way).
+    Leftovers are removed: temporary files of interrupted atomic writes, index files whose
+    ``.log`` is gone (a deletion interrupted half way), and interrupted cleaner swaps.
     """
+    _finish_cleaner_swaps(directory)
     bases: set[int] = set()
     indexes: list[Path] = []
     for path in directory.iterdir():

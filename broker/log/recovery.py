@@ -6,13 +6,13 @@ recovery point onwards each batch is checked in order:
 - its header parses (magic v2, sane lengths)            else InvalidBatchHeader
 - the whole batch lies inside the file                  else TruncatedBatch (a torn write)
 - its CRC-32C matches (records.validate_batch)          else ChecksumMismatch
-- its base offset is the previous batch's next offset
-  (a segment's first batch: the segment's base offset)  else NonContiguousOffsets
+- its base offset is at least the previous batch's next
+  offset (a segment's first batch: its base offset)     else NonContiguousOffsets
 
 The first failure ends the log there: the segment is truncated at that batch, every later
 segment is deleted, and a warning on logger "broker.log" says what was cut. The indexes of
-every scanned segment are rebuilt from the valid batches. Offsets are contiguous because this
-broker assigns them so; a compacting cleaner that leaves gaps would have to relax that check.
+every scanned segment are rebuilt from the valid batches. Offsets only have to increase: the
+log cleaner leaves gaps where it removed records (and whole cleaned-out segments).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class ChecksumMismatch(LogCorruption):
 
 
 class NonContiguousOffsets(LogCorruption):
-    """A batch does not start at the offset following the previous one."""
+    """A batch starts below the offset following the previous one (offsets go back)."""
 
 
 @dataclass(slots=True)
@@ -106,9 +106,11 @@ def scan_segment(segment: LogSegment, expected_offset: int, log_start: int = 0) 
                 records.validate_batch(buf, off, h)
             except CorruptRecordError as e:
                 raise ChecksumMismatch(segment, pos, str(e)) from e
-            if h.base_offset != scan.next_offset:
+            if h.base_offset < scan.next_offset:
                 raise NonContiguousOffsets(
-                    segment, pos, f"base offset {h.base_offset}, expected {scan.next_offset}"
+                    segment,
+                    pos,
+                    f"base offset {h.base_offset}, expected at least {scan.next_offset}",
                 )
             scan.indexes.add(pos, h)
             if h.partition_leader_epoch > last_epoch and h.next_offset > log_start:
@@ -129,9 +131,9 @@ def recover(
     expected = segments[start].base_offset
     for i in range(start, len(segments)):
         seg = segments[i]
-        if seg.base_offset != expected:
+        if seg.base_offset < expected:
             result.error = NonContiguousOffsets(
-                seg, 0, f"segment starts at offset {seg.base_offset}, expected {expected}"
+                seg, 0, f"segment starts at offset {seg.base_offset}, expected >= {expected}"
             )
             _delete(segments[i:], result)
             break

@@ -1,10 +1,10 @@
 """One segment of a partition log: a ``.log`` file of record batches plus its two indexes.
 
 On-disk format: ``<dir>/<base_offset:020d>.log`` holds whole v2 record batches back to back,
-exactly as served to consumers (base offsets and partition leader epochs stamped); offsets are
-contiguous from ``base_offset``. Beside it, ``.index`` (see offset_index.py) and
-``.timeindex`` (see time_index.py) are sparse and rebuildable: they are never the only copy
-of anything.
+exactly as served to consumers (base offsets and partition leader epochs stamped); offsets
+increase from ``base_offset`` (contiguously, except where the log cleaner removed records).
+Beside it, ``.index`` (see offset_index.py) and ``.timeindex`` (see time_index.py) are sparse
+and rebuildable: they are never the only copy of anything.
 
 Appends write the caller's bytes at the current end with one positional write; a failed write
 is cut off again (ftruncate), so a later append never lands behind a torn fragment.
@@ -58,6 +58,7 @@ class SegmentInfo:
     created_ms: int  # wall clock of the first append (estimated for segments loaded from disk)
     last_modified_ms: int
     active: bool
+    cleaned: bool = False  # rewritten by the log cleaner (or below its checkpoint)
 
 
 @dataclass(slots=True)
@@ -129,6 +130,7 @@ class LogSegment:
         self._time_index: TimeIndex | None = None
         self._state: IndexState | None = None  # None until the statistics are known
         self._created_ms: int | None = None
+        self.cleaned = False  # set by the log cleaner
 
     # --- construction -------------------------------------------------------------------------
 
@@ -260,10 +262,11 @@ class LogSegment:
         expected = start_offset
         try:
             for _, h in self.headers_from(start_pos):
-                if h.base_offset != expected:
+                # Compaction leaves gaps: offsets only have to increase.
+                if h.base_offset < expected:
                     raise CorruptRecordError(
                         f"{self.log_path.name}: batch at offset {h.base_offset}, expected "
-                        f"{expected} (offsets not contiguous)"
+                        f"at least {expected} (offsets not increasing)"
                     )
                 tail.observe(h, self.index_interval_bytes)
                 expected = h.next_offset
@@ -331,6 +334,7 @@ class LogSegment:
             created_ms=self.created_ms if self.created_ms is not None else -1,
             last_modified_ms=self.last_modified_ms,
             active=active,
+            cleaned=self.cleaned,
         )
 
     # --- appending ----------------------------------------------------------------------------

@@ -1,0 +1,537 @@
+"""The log cleaner: compaction of topics whose cleanup.policy contains "compact".
+
+A pass over one log (Kafka's algorithm, one segment at a time):
+
+1. The dirty section runs from the cleaner checkpoint (``cleaner-offset-checkpoint`` in the
+   data dir; the log start when absent) up to the first uncleanable offset: the active
+   segment, or the first segment holding records newer than ``min.compaction.lag.ms``.
+2. A pass runs when dirty bytes / (clean + dirty bytes) >= ``min.cleanable.dirty.ratio``, when
+   the oldest dirty record is older than ``max.compaction.lag.ms``, or when tombstones kept by
+   an earlier pass are due for removal.
+3. An offset map (key -> offset of its latest record) is built over the dirty section.
+4. Every closed segment below the end of the dirty section is rewritten keeping a record when
+   it has no key or is the latest of its key. Tombstones (null values) survive their first
+   cleaning; once cleaned they go when the segment was last rewritten more than
+   ``delete.retention.ms`` ago (the segment's mtime is when it was first cleaned: Kafka's
+   delete horizon). Offsets keep their gaps; control batches are kept; a batch keeps its base
+   offset, producer id/epoch, base sequence, last offset delta (so its last sequence) and
+   compression codec; the last batch of each producer survives even when emptied (as a batch
+   of no records), so idempotent producers keep their sequence state.
+5. Each rewritten segment is written as ``<base>.log.cleaned``, fsynced, renamed to
+   ``<base>.log.swap`` and swapped in by ``Log.replace_segment`` (see log.py for the recovery
+   of an interrupted swap). The checkpoint then moves to the end of the dirty section.
+
+Throttling: the cleaner is one asyncio task; it yields to the event loop every
+``YIELD_EVERY_BYTES`` of log processed and sleeps to keep read + written bytes under
+``log.cleaner.io.max.bytes.per.second``. It reads segments through its own file descriptors,
+so a segment deleted by retention meanwhile is simply not swapped in.
+
+Not handled (yet): aborted transactional data is not removed, and the offset map is not
+bounded (Kafka's dedupe buffer): a dirty section with very many distinct keys costs memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import struct
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from broker.log.atomic import fsync_dir
+from broker.log.log import CLEANED_SUFFIX, SWAP_SUFFIX, Log
+from broker.log.manager import (
+    CorruptCheckpointError,
+    LogManager,
+    TopicPartition,
+    read_checkpoint,
+    write_checkpoint,
+)
+from broker.log.segment import IndexBuilder, LogSegment, now_ms
+from broker.protocol import records
+from broker.protocol.records import HEADER_SIZE, LOG_OVERHEAD, BatchHeader, Record
+
+log = logging.getLogger("broker.log.cleaner")
+
+CHECKPOINT_FILE = "cleaner-offset-checkpoint"
+READ_CHUNK = 1 << 20
+YIELD_EVERY_BYTES = 256 * 1024
+LONG_MAX = 2**63 - 1
+
+# Byte offsets inside a v2 batch header (records.py documents the layout).
+_LAST_OFFSET_DELTA_AT = 23
+_CRC_AT = 17
+_I32 = struct.Struct(">i")
+_U32 = struct.Struct(">I")
+_EMPTY_HEADER = struct.Struct(">qiibIhiqqqhii")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanerConfig:
+    """The topic configs that steer compaction of one log."""
+
+    min_compaction_lag_ms: int = 0
+    max_compaction_lag_ms: int = LONG_MAX
+    min_cleanable_dirty_ratio: float = 0.5
+    delete_retention_ms: int = 86_400_000
+
+    @classmethod
+    def from_topic_config(cls, cfg: dict[str, str | None]) -> CleanerConfig | None:
+        """The settings for a topic's effective configs; None unless it is compacted."""
+        policy = {p.strip() for p in (cfg.get("cleanup.policy") or "").split(",")}
+        if "compact" not in policy:
+            return None
+        return cls(
+            min_compaction_lag_ms=int(cfg["min.compaction.lag.ms"] or 0),
+            max_compaction_lag_ms=int(cfg["max.compaction.lag.ms"] or LONG_MAX),
+            min_cleanable_dirty_ratio=float(cfg["min.cleanable.dirty.ratio"] or 0.5),
+            delete_retention_ms=int(cfg["delete.retention.ms"] or 0),
+        )
+
+
+@dataclass(slots=True)
+class CleanerStats:
+    """Counters for /metrics (monotonic except the last-pass figures)."""
+
+    passes: int = 0
+    segments_cleaned: int = 0
+    bytes_read: int = 0
+    bytes_written: int = 0
+    records_removed: int = 0
+    errors: int = 0
+    last_pass_duration_ms: float = 0.0
+    last_pass_bytes_read: int = 0
+
+
+@dataclass(slots=True)
+class DirtySection:
+    """What a pass over one log would clean."""
+
+    first_dirty: int
+    end: int  # first uncleanable offset
+    clean_bytes: int
+    dirty_bytes: int
+    oldest_dirty_ms: int  # -1 if unknown
+
+    @property
+    def ratio(self) -> float:
+        total = self.clean_bytes + self.dirty_bytes
+        return self.dirty_bytes / total if total else 0.0
+
+
+@dataclass(slots=True)
+class PassResult:
+    end: int  # new checkpoint
+    segments: int = 0
+    bytes_read: int = 0
+    bytes_written: int = 0
+    records_removed: int = 0
+    tombstones_kept: int = 0
+    tombstones_due_ms: int = LONG_MAX  # earliest time a kept tombstone may go
+    aborted: bool = False  # a segment changed under the cleaner: the checkpoint stays
+
+
+@dataclass(slots=True)
+class _Throttle:
+    rate: float  # bytes per second
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    since_yield: int = 0
+
+    async def account(self, n: int) -> None:
+        """Count ``n`` bytes of I/O; yield to the loop regularly, sleep to keep the rate."""
+        self.done += n
+        self.since_yield += n
+        if self.since_yield < YIELD_EVERY_BYTES:
+            return
+        self.since_yield = 0
+        ahead = self.done / self.rate - (time.monotonic() - self.started)
+        await asyncio.sleep(max(0.0, ahead))
+
+
+class LogCleaner:
+    """Compacts the logs of one LogManager in the background (``run``) or on demand."""
+
+    def __init__(
+        self,
+        logs: LogManager,
+        config_for: Callable[[str], CleanerConfig | None],
+        *,
+        backoff_ms: int = 15_000,
+        io_max_bytes_per_second: float = float(2**63),
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self._logs = logs
+        self._config_for = config_for
+        self.backoff_ms = backoff_ms
+        self.io_max_bytes_per_second = io_max_bytes_per_second
+        self._clock = clock
+        self._checkpoint_path = logs.data_dir / CHECKPOINT_FILE
+        self._checkpoints = self._read_checkpoints()
+        self._tombstones_due: dict[TopicPartition, int] = {}
+        self.stats = CleanerStats()
+        for key, lg in logs.logs().items():
+            self._mark_cleaned(lg, self._checkpoints.get(key, 0))
+
+    # --- scheduling ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Clean whatever needs it, then sleep ``backoff_ms``; forever (until cancelled)."""
+        while True:
+            try:
+                await self.clean_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.stats.errors += 1
+                log.exception("log cleaner pass failed")
+            await asyncio.sleep(self.backoff_ms / 1000)
+
+    async def clean_all(self) -> int:
+        """One round over every compacted log that is due; the number of logs cleaned."""
+        cleaned = 0
+        live = self._logs.logs()
+        for key, lg in live.items():
+            config = self._config_for(key[0])
+            if config is None:
+                continue
+            if await self.maybe_clean(key, lg, config):
+                cleaned += 1
+        stale = [k for k in self._checkpoints if k not in live]
+        if stale:
+            for k in stale:
+                del self._checkpoints[k]
+            self._write_checkpoints()
+        return cleaned
+
+    def dirty_section(self, key: TopicPartition, lg: Log, config: CleanerConfig) -> DirtySection:
+        now = self._clock()
+        first_dirty = max(self._checkpoints.get(key, 0), lg.log_start_offset)
+        closed = lg.closed_segments()
+        end = closed[-1].next_offset if closed else lg.log_start_offset
+        clean_bytes = dirty_bytes = 0
+        oldest = -1
+        for seg in closed:
+            if seg.next_offset <= first_dirty:
+                clean_bytes += seg.size
+                continue
+            newest = seg.max_timestamp if seg.max_timestamp >= 0 else seg.last_modified_ms
+            if now - newest < config.min_compaction_lag_ms:
+                end = seg.base_offset
+                break
+            if oldest < 0 and seg.size:
+                oldest = seg.first_timestamp
+            dirty_bytes += seg.size
+        first_dirty = min(first_dirty, end)
+        return DirtySection(first_dirty, end, clean_bytes, dirty_bytes, oldest)
+
+    async def maybe_clean(self, key: TopicPartition, lg: Log, config: CleanerConfig) -> bool:
+        """Clean ``lg`` if its dirty ratio, max lag or due tombstones call for it."""
+        section = self.dirty_section(key, lg, config)
+        now = self._clock()
+        due = (
+            section.dirty_bytes > 0
+            and (
+                section.ratio >= config.min_cleanable_dirty_ratio
+                or (
+                    section.oldest_dirty_ms >= 0
+                    and now - section.oldest_dirty_ms >= config.max_compaction_lag_ms
+                )
+            )
+        ) or self._tombstones_due.get(key, LONG_MAX) <= now
+        if not due:
+            return False
+        await self.clean(key, lg, config, section)
+        return True
+
+    # --- a pass -------------------------------------------------------------------------------
+
+    async def clean(
+        self,
+        key: TopicPartition,
+        lg: Log,
+        config: CleanerConfig,
+        section: DirtySection | None = None,
+    ) -> PassResult:
+        """Run one pass over ``lg`` regardless of its dirty ratio."""
+        if section is None:
+            section = self.dirty_section(key, lg, config)
+        started = time.monotonic()
+        throttle = _Throttle(self.io_max_bytes_per_second)
+        result = PassResult(end=section.end)
+        now = self._clock()
+        segments = [s for s in lg.closed_segments() if s.base_offset < section.end]
+        try:
+            if segments:
+                offset_map = await self._build_offset_map(segments, section, throttle, result)
+                last_batches = _last_batch_of_each_producer(lg)
+            for seg in segments:
+                clean_before = seg.next_offset <= section.first_dirty
+                drop_tombstones = (
+                    clean_before and now - seg.last_modified_ms >= config.delete_retention_ms
+                )
+                kept = await self._clean_segment(
+                    lg,
+                    seg,
+                    offset_map,
+                    last_batches,
+                    clean_before,
+                    drop_tombstones,
+                    throttle,
+                    result,
+                )
+                if kept is None:
+                    result.aborted = True
+                    break
+                if kept:
+                    result.tombstones_kept += kept
+                    mtime = seg.last_modified_ms if clean_before else now
+                    due = mtime + config.delete_retention_ms
+                    result.tombstones_due_ms = min(result.tombstones_due_ms, due)
+        except FileNotFoundError as e:  # retention or a deletion took a segment meanwhile
+            log.info("%s-%d: cleaning stopped, a segment went away: %s", key[0], key[1], e)
+            result.aborted = True
+        if not result.aborted:
+            self._checkpoints[key] = section.end
+            self._write_checkpoints()
+        if result.tombstones_kept:
+            self._tombstones_due[key] = result.tombstones_due_ms
+        elif not result.aborted:
+            self._tombstones_due.pop(key, None)
+        duration = (time.monotonic() - started) * 1000
+        s = self.stats
+        s.passes += 1
+        s.segments_cleaned += result.segments
+        s.bytes_read += result.bytes_read
+        s.bytes_written += result.bytes_written
+        s.records_removed += result.records_removed
+        s.last_pass_duration_ms = duration
+        s.last_pass_bytes_read = result.bytes_read
+        log.info(
+            "%s-%d: cleaned %d segment(s) up to offset %d in %.0f ms: %d record(s) removed, "
+            "%d -> %d bytes%s",
+            key[0],
+            key[1],
+            result.segments,
+            section.end,
+            duration,
+            result.records_removed,
+            result.bytes_read,
+            result.bytes_written,
+            " (aborted: the log changed)" if result.aborted else "",
+        )
+        return result
+
+    async def _build_offset_map(
+        self,
+        segments: list[LogSegment],
+        section: DirtySection,
+        throttle: _Throttle,
+        result: PassResult,
+    ) -> dict[bytes, int]:
+        offset_map: dict[bytes, int] = {}
+        for seg in segments:
+            if seg.next_offset <= section.first_dirty:
+                continue
+            for _, h, raw in _batches_of(seg):
+                await throttle.account(len(raw))
+                result.bytes_read += len(raw)
+                if h.is_control or h.next_offset <= section.first_dirty:
+                    continue
+                for r in records.decode_batch(raw).records:
+                    if r.key is not None and r.offset >= section.first_dirty:
+                        offset_map[r.key] = r.offset
+        return offset_map
+
+    async def _clean_segment(
+        self,
+        lg: Log,
+        seg: LogSegment,
+        offset_map: dict[bytes, int],
+        last_batches: dict[int, int],
+        clean_before: bool,
+        drop_tombstones: bool,
+        throttle: _Throttle,
+        result: PassResult,
+    ) -> int | None:
+        """Rewrite one segment and swap it in: the tombstones it kept, None if the segment
+        changed meanwhile (then nothing is swapped)."""
+        cleaned_path = seg.log_path.with_name(seg.log_path.name + CLEANED_SUFFIX)
+        swap_path = seg.log_path.with_name(seg.log_path.name + SWAP_SUFFIX)
+        builder = IndexBuilder(seg.base_offset, lg.config.index_interval_bytes)
+        size_read = seg.size
+        mtime_ns = os.stat(seg.log_path).st_mtime_ns
+        fd = os.open(cleaned_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        written = 0
+        kept_tombstones = 0
+        try:
+            for _, h, raw in _batches_of(seg):
+                out, removed, tombstones = _filter_batch(
+                    h,
+                    raw,
+                    offset_map,
+                    last_batches.get(h.producer_id) == h.base_offset,
+                    drop_tombstones,
+                )
+                result.bytes_read += len(raw)
+                result.records_removed += removed
+                kept_tombstones += tombstones
+                if out is not None:
+                    builder.add(written, records.parse_header(out))
+                    _write_all(fd, out, written)
+                    written += len(out)
+                await throttle.account(len(raw) + (len(out) if out is not None else 0))
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            cleaned_path.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        if clean_before:
+            # A segment's mtime says when its records were first cleaned (the delete
+            # horizon counts from then); a newly cleaned one keeps the mtime of now.
+            os.utime(cleaned_path, ns=(mtime_ns, mtime_ns))
+        cleaned_path.replace(swap_path)
+        fsync_dir(lg.directory)
+        builder.next_offset = seg.next_offset
+        if seg.size != size_read or not lg.replace_segment(seg, swap_path, builder):
+            swap_path.unlink(missing_ok=True)
+            return None
+        result.segments += 1
+        result.bytes_written += written
+        return kept_tombstones
+
+    # --- checkpoint ---------------------------------------------------------------------------
+
+    def _read_checkpoints(self) -> dict[TopicPartition, int]:
+        try:
+            return read_checkpoint(self._checkpoint_path)
+        except CorruptCheckpointError as e:
+            log.warning("%s; cleaning every compacted log from its start", e)
+            return {}
+
+    def _write_checkpoints(self) -> None:
+        write_checkpoint(self._checkpoint_path, self._checkpoints)
+
+    def checkpoint_of(self, key: TopicPartition) -> int | None:
+        return self._checkpoints.get(key)
+
+    @staticmethod
+    def _mark_cleaned(lg: Log, checkpoint: int) -> None:
+        for seg in lg.closed_segments():
+            if seg.next_offset <= checkpoint:
+                seg.cleaned = True
+
+
+def _write_all(fd: int, data: bytes, position: int) -> None:
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        done += os.pwrite(fd, view[done:], position + done)
+
+
+def _batches_of(seg: LogSegment) -> Iterator[tuple[int, BatchHeader, bytes]]:
+    """(position, header, bytes) of each batch, read through a descriptor of our own so the
+    segment may be closed or deleted while the cleaner is suspended."""
+    fd = os.open(seg.log_path, os.O_RDONLY)
+    try:
+        end = seg.size
+        pos = 0
+        buf, buf_start = b"", 0
+        while pos < end:
+            off = pos - buf_start
+            if off + HEADER_SIZE > len(buf):
+                buf, buf_start, off = os.pread(fd, min(READ_CHUNK, end - pos), pos), pos, 0
+            h = records.parse_header(buf, off)
+            if off + h.size > len(buf):
+                buf, buf_start, off = os.pread(fd, max(READ_CHUNK, h.size), pos), pos, 0
+                if h.size > len(buf):
+                    raise records.CorruptRecordError(f"{seg.log_path.name}: batch at {pos} cut")
+            raw = bytes(buf[off : off + h.size])
+            yield pos, h, raw
+            pos += h.size
+    finally:
+        os.close(fd)
+
+
+def _last_batch_of_each_producer(lg: Log) -> dict[int, int]:
+    """producer id -> base offset of its last batch in the log."""
+    last: dict[int, int] = {}
+    for h in lg.batch_headers(lg.log_start_offset):
+        if h.producer_id >= 0:
+            last[h.producer_id] = h.base_offset
+    return last
+
+
+def _filter_batch(
+    h: BatchHeader,
+    raw: bytes,
+    offset_map: dict[bytes, int],
+    keep_empty: bool,
+    drop_tombstones: bool,
+) -> tuple[bytes | None, int, int]:
+    """(the batch to write or None, records removed, tombstones kept)."""
+    if h.is_control:
+        return raw, 0, 0
+    batch = records.decode_batch(raw)
+    kept: list[Record] = []
+    tombstones = 0
+    for r in batch.records:
+        if r.key is not None:
+            latest = offset_map.get(r.key)
+            if latest is not None and r.offset < latest:
+                continue
+            if r.value is None:
+                if drop_tombstones:
+                    continue
+                tombstones += 1
+        kept.append(r)
+    removed = len(batch.records) - len(kept)
+    if removed == 0:
+        return raw, 0, tombstones
+    if not kept:
+        return (_empty_batch(h) if keep_empty else None), removed, 0
+    out = bytearray(
+        records.build_batch(
+            kept,
+            base_offset=h.base_offset,
+            compression=h.compression,
+            producer_id=h.producer_id,
+            producer_epoch=h.producer_epoch,
+            base_sequence=h.base_sequence,
+            partition_leader_epoch=h.partition_leader_epoch,
+            transactional=h.is_transactional,
+            log_append_time=h.log_append_time,
+        )
+    )
+    # The batch keeps its last offset delta (and so its last sequence) even when its last
+    # records went: producers and fetchers rely on batch boundaries, not record counts.
+    _I32.pack_into(out, _LAST_OFFSET_DELTA_AT, h.last_offset_delta)
+    _U32.pack_into(out, _CRC_AT, records.crc_of(out, 0, len(out)))
+    return bytes(out), removed, tombstones
+
+
+def _empty_batch(h: BatchHeader) -> bytes:
+    """A batch of no records with ``h``'s offsets, producer and sequence (as Kafka keeps)."""
+    attributes = h.attributes & ~records.COMPRESSION_MASK
+    out = bytearray(
+        _EMPTY_HEADER.pack(
+            h.base_offset,
+            HEADER_SIZE - LOG_OVERHEAD,
+            h.partition_leader_epoch,
+            records.MAGIC_V2,
+            0,
+            attributes,
+            h.last_offset_delta,
+            h.base_timestamp,
+            h.max_timestamp,
+            h.producer_id,
+            h.producer_epoch,
+            h.base_sequence,
+            0,
+        )
+    )
+    _U32.pack_into(out, _CRC_AT, records.crc_of(out, 0, len(out)))
+    return bytes(out)
