@@ -128,7 +128,7 @@ async def test_tail_filter_and_jump(data):
         await pilot.press("escape")  # clears the filter first
         await until(pilot, lambda: table.row_count == 6, what="unfiltered rows")
         await pilot.press("g", *"0:2", "enter")
-        await until(pilot, lambda: [r[1] for r in rows(table)] == ["2", "3"],
+        await until(pilot, lambda: [r[1] for r in rows(table)] == ["3", "2"],
                     what="records from 0:2")
         assert [r[0] for r in rows(table)] == ["0", "0"]
 
@@ -220,3 +220,26 @@ async def test_reset_group_offsets_plan_then_apply(data):
         await until(pilot, lambda: not isinstance(app.screen, ResetScreen), what="applied")
         committed = ga.committed_offsets(c.admin(), "pilot-group", 5)
         assert committed == {("pilot-orders", 0): 0, ("pilot-orders", 1): 0}
+
+
+@sync
+async def test_groups_tab_shows_lag_or_why_there_are_none(data):
+    c = cluster_for(data)
+    supported = _groups_supported(c)
+    if supported:
+        ga.commit_offsets(c.admin(), "pilot-lagging", {("pilot-orders", 0): 1}, 5)
+    app = app_for(data)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
+        await pilot.press("3")
+        note = app.screen.query_one("#groups-note", Static)
+        table = app.screen.query_one("#group-table", DataTable)
+        if not supported:
+            await until(pilot, lambda: "No groups" in str(note.render()), what="groups note")
+            assert table.row_count == 0
+            assert not app.screen.query_one("#group-detail").display
+            return
+        await until(pilot, lambda: "pilot-lagging" in [r[0] for r in rows(table)],
+                    what="group row")
+        row = next(r for r in rows(table) if r[0] == "pilot-lagging")
+        assert row[3] == "3"  # partition 0 ends at 4, committed 1

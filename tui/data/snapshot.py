@@ -90,7 +90,12 @@ class GroupStats:
     members: tuple[ga.Member, ...]
     partitions: tuple[GroupPartition, ...]
     lag_per_s: float = 0.0  # negative: catching up
+    consumed_per_s: float = 0.0  # committed offsets advanced per second
     error: str | None = None
+
+    @property
+    def committed_total(self) -> int:
+        return sum(p.committed or 0 for p in self.partitions)
 
     @property
     def total_lag(self) -> int:
@@ -131,6 +136,11 @@ class ClusterSnapshot:
     @property
     def msgs_in_per_s(self) -> float:
         return sum(t.msgs_per_s for t in self.topics)
+
+    @property
+    def msgs_out_per_s(self) -> float:
+        """Consumption seen by the cluster: committed offsets advancing, over all groups."""
+        return sum(g.consumed_per_s for g in self.groups)
 
     def topic(self, name: str) -> TopicStats | None:
         return next((t for t in self.topics if t.name == name), None)
@@ -189,9 +199,13 @@ def _groups(
     elapsed: float,
 ) -> tuple[GroupStats, ...]:
     admin, timeout = cluster.admin(), cluster.timeout
+    listed = admin.list_consumer_groups(request_timeout=timeout).result(timeout)
+    if listed.errors and not listed.valid:
+        # e.g. a broker without ListGroups: librdkafka reports it here, not as an exception.
+        raise KafkaException(listed.errors[0])
     out = []
-    for row in ga.list_groups(admin, timeout):
-        name = row["group"]
+    for listing in sorted(listed.valid, key=lambda g: g.group_id):
+        name = listing.group_id
         try:
             desc = ga.describe_group(admin, name, timeout)
             committed = ga.committed_offsets(admin, name, timeout)
@@ -199,7 +213,8 @@ def _groups(
             # One broken group must not hide the others.
             reason = (kafka_error(e, f"group {name}").message
                       if isinstance(e, KafkaException) else f"group {name}: no answer in time")
-            out.append(GroupStats(name, row["state"], (), (), error=reason))
+            out.append(GroupStats(name, getattr(listing.state, "name", str(listing.state)), (),
+                                  (), error=reason))
             continue
         owner = {tp: m.client_id for m in desc.members for tp in m.assignment}
         parts = tuple(
@@ -210,6 +225,7 @@ def _groups(
         prior = previous.group(name) if previous else None
         if prior is not None and elapsed > 0:
             rate = (stats.total_lag - prior.total_lag) / elapsed
-            stats = GroupStats(name, desc.state, desc.members, parts, rate)
+            consumed = max(stats.committed_total - prior.committed_total, 0) / elapsed
+            stats = GroupStats(name, desc.state, desc.members, parts, rate, consumed)
         out.append(stats)
     return tuple(out)

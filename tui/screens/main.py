@@ -76,7 +76,8 @@ class MainScreen(DashboardScreen):
             f"Brokers {len(snap.brokers)}   topics {len(user_topics)}   "
             f"partitions {snap.partition_count}\n"
             f"Under-replicated [b]{snap.under_replicated}[/]   offline [b]{snap.offline}[/]\n"
-            f"In {rate(snap.msgs_in_per_s)} msgs/s   groups {len(snap.groups)}   "
+            f"In {rate(snap.msgs_in_per_s)} msgs/s   out (committed) "
+            f"{rate(snap.msgs_out_per_s)} msgs/s   groups {len(snap.groups)}   "
             f"total lag {lag:,}"
         )
         self.query_one("#summary", Static).update(summary)
@@ -120,14 +121,13 @@ class MainScreen(DashboardScreen):
     def _group_detail(self, snap: ClusterSnapshot) -> None:
         name = selected_key(self.query_one("#group-table", DataTable))
         group = snap.group(name) if name else None
+        detail = self.query_one("#group-detail")
+        detail.display = group is not None
+        if group is None:
+            return
         label = self.query_one("#lag-label", Static)
         spark = self.query_one("#lag-spark", Sparkline)
         table = self.query_one("#group-partitions", DataTable)
-        if group is None:
-            label.update("")
-            spark.data = []
-            table.clear()
-            return
         history = self.app.lag_history.get(group.group, [])
         label.update(f"{group.group}: total lag {group.total_lag:,} (history: {len(history)})"
                      + (f"  [b red]{group.error}[/]" if group.error else ""))

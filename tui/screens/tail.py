@@ -94,7 +94,7 @@ class TailScreen(DashboardScreen):
             (f"{r.partition}:{r.offset}", (str(r.partition), str(r.offset),
                                             _time(r.timestamp_ms), r.key or "",
                                             (r.value or "")[:200]))
-            for r in shown
+            for r in reversed(shown)  # newest first: visible without scrolling
         ))
 
     def on_input_changed(self) -> None:
