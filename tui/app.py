@@ -8,6 +8,9 @@ disconnect banner until the cluster answers again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections import deque
 from pathlib import Path
 
@@ -62,6 +65,12 @@ class DashboardApp(App):
         self.sub_title = subtitle or cluster.bootstrap
 
     def on_mount(self) -> None:
+        # A closed terminal (SIGHUP) or `kill` (SIGTERM) quits like q: the terminal is restored
+        # and whoever started the app (e.g. `kctl demo`) gets to clean up after it.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit)
         self.theme = DARK
         self.push_screen(MainScreen())
         self.refresh_data()

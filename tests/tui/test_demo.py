@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 from kctl.client import Cluster
@@ -54,3 +55,52 @@ def test_signup_events_have_the_seed_fields():
     topic, key, value = EventFactory().signup()
     assert topic == "user-signups" and key == value["user_id"]
     assert set(value) == {"user_id", "user_name", "user_address", "platform", "signup_at"}
+
+
+def test_killed_demo_takes_its_broker_along(tmp_path):
+    """Even SIGKILL (no cleanup code runs) leaves no broker behind: parent-death signal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    if sys.platform != "linux":
+        import pytest
+
+        pytest.skip("the parent-death signal is Linux-only")
+    port = free_port()
+    script = (
+        "import sys, time\n"
+        "from kctl.demo import Demo\n"
+        "from kctl.options import Settings\n"
+        f"d = Demo(Settings(bootstrap='127.0.0.1:{port}'), data_dir=__import__('pathlib')"
+        f".Path({str(tmp_path / 'data')!r}), status=lambda _: None)\n"
+        "d.start()\n"
+        "print(d.broker.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    broker_pid = None
+    try:
+        broker_pid = int(proc.stdout.readline())
+        assert _listening(port)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        wait_for(lambda: not _listening(port), 20, what="the orphaned broker to stop")
+
+        def gone() -> bool:
+            try:
+                os.kill(broker_pid, 0)
+            except ProcessLookupError:
+                return True
+            # A zombie until init reaps it counts as gone.
+            with open(f"/proc/{broker_pid}/stat") as f:
+                return f.read().split()[2] == "Z"
+
+        wait_for(gone, 20, what="the broker process to exit")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if broker_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(broker_pid, signal.SIGKILL)

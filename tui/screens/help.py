@@ -24,7 +24,7 @@ HELP = """\
   R        reset the highlighted group's offsets (plan first)
 
 [b]Topic[/b]
-  enter    show the partition's segments
+  ↑ ↓      pick a partition: its segments show below
   t        tail                   P  produce a record
   x        delete topic
 
