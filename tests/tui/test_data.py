@@ -59,6 +59,23 @@ def test_tail_newest_and_from_offset(cluster):
     jumped = read_tail(cluster, "snap-tail", 2, partition=0, offset=1)
     assert [r.offset for r in jumped] == [1, 2]
     assert newest[0].matches("VALUE-3") and not newest[0].matches("value-9")
+    everything = read_tail(cluster, "snap-tail", 10, partition=0, offset=0)
+    assert [r.offset for r in everything] == list(range(6))
+    ts = newest[1].timestamp_ms  # the record at offset 4
+    since = read_tail(cluster, "snap-tail", 10, since_ms=ts)
+    assert 4 in [r.offset for r in since]
+    assert [r.offset for r in since] == [r.offset for r in everything if r.timestamp_ms >= ts]
+    assert read_tail(cluster, "snap-tail", 5, since_ms=newest[2].timestamp_ms + 60_000) == []
+
+
+def test_jump_parsing():
+    from tui.screens.dialogs import JumpTarget, parse_jump
+
+    assert parse_jump("1:20", 0) == JumpTarget(1, 20)
+    assert parse_jump("-5m", 600_000) == JumpTarget(since_ms=300_000)
+    assert parse_jump("1970-01-01T00:00:01Z", 0) == JumpTarget(since_ms=1000)
+    with pytest.raises(ValueError, match="PARTITION:OFFSET"):
+        parse_jump("soon", 0)
 
 
 def test_delete_topic_and_unknown_topic_errors(cluster):

@@ -7,6 +7,9 @@ only after the user presses Apply on that plan.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +19,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from kctl.console import KctlError
 from kctl.reset_plan import PlanError, PlanRow
+from kctl.timespec import parse_datetime_ms, parse_duration_ms
 from tui.data import actions
 from tui.widgets.tables import num
 
@@ -131,16 +135,43 @@ class ProduceScreen(_FormScreen):
         return self.value("key") or None, self.query_one("#value", Input).value
 
 
+@dataclass(frozen=True)
+class JumpTarget:
+    """Where a tail starts: a partition and offset, or an instant (epoch ms)."""
+
+    partition: int | None = None
+    offset: int | None = None
+    since_ms: int | None = None
+
+    def describe(self) -> str:
+        if self.since_ms is not None:
+            when = time.localtime(self.since_ms / 1000)
+            return "from " + time.strftime("%Y-%m-%d %H:%M:%S", when)
+        return f"from {self.partition}:{self.offset}"
+
+
+def parse_jump(text: str, now_ms: int) -> JumpTarget:
+    """``0:120`` (partition:offset), ``-5m``/``-1h`` (that long ago) or an ISO datetime."""
+    text = text.strip()
+    part, sep, off = text.partition(":")
+    if sep and part.isdigit() and off.isdigit():
+        return JumpTarget(int(part), int(off))
+    if text.startswith("-"):
+        return JumpTarget(since_ms=now_ms - parse_duration_ms(text[1:]))
+    try:
+        return JumpTarget(since_ms=parse_datetime_ms(text))
+    except ValueError:
+        raise ValueError("expected PARTITION:OFFSET (0:120), -DURATION (-5m) or a datetime "
+                         "(2026-01-31T12:00)") from None
+
+
 class JumpScreen(_FormScreen):
     DEFAULT_CSS = _css("JumpScreen")
-    title_text = "Jump to offset"
-    fields = (("target", "PARTITION:OFFSET (e.g. 0:120)", ""),)
+    title_text = "Jump to an offset or a time"
+    fields = (("target", "0:120 (partition:offset), -5m (ago) or 2026-01-31T12:00", ""),)
 
-    def result(self) -> tuple[int, int]:
-        part, sep, off = self.value("target").partition(":")
-        if not sep or not part.isdigit() or not off.isdigit():
-            raise ValueError("expected PARTITION:OFFSET, e.g. 0:120")
-        return int(part), int(off)
+    def result(self) -> JumpTarget:
+        return parse_jump(self.value("target"), int(time.time() * 1000))
 
 
 class ResetScreen(ModalScreen[bool]):

@@ -29,7 +29,7 @@ HELP = """\
   x        delete topic
 
 [b]Tail[/b]
-  /        filter by key/value    g  jump to partition:offset
+  /        filter by key/value    g  jump to P:OFFSET, -5m or a time
   l        back to live tail      P  produce a record
 
 Mouse works too: click tabs, rows and buttons.

@@ -13,7 +13,7 @@ from kctl.console import KctlError
 from tui.data.snapshot import ClusterSnapshot
 from tui.data.tail import TailRecord, read_tail
 from tui.screens.base import DashboardScreen
-from tui.screens.dialogs import JumpScreen
+from tui.screens.dialogs import JumpScreen, JumpTarget
 from tui.widgets.tables import refill
 
 LIMIT = 50
@@ -36,7 +36,7 @@ class TailScreen(DashboardScreen):
         super().__init__()
         self.topic = topic
         self.records: list[TailRecord] = []
-        self.jump: tuple[int, int] | None = None  # None: live tail of the newest records
+        self.jump: JumpTarget | None = None  # None: live tail of the newest records
         self._ends: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -65,20 +65,21 @@ class TailScreen(DashboardScreen):
         self._read(self.jump)
 
     @work(thread=True, exclusive=True, group="tail")
-    def _read(self, jump: tuple[int, int] | None) -> None:
+    def _read(self, jump: JumpTarget | None) -> None:
         try:
             if jump is None:
                 records = read_tail(self.app.cluster, self.topic, LIMIT)
             else:
                 records = read_tail(self.app.cluster, self.topic, LIMIT,
-                                    partition=jump[0], offset=jump[1])
+                                    partition=jump.partition, offset=jump.offset,
+                                    since_ms=jump.since_ms)
         except (KctlError, RuntimeError) as e:
             self.app.call_from_thread(self._title, f"[b red]{getattr(e, 'message', e)}[/]")
             return
         self.app.call_from_thread(self._show, records)
 
     def _title(self, extra: str) -> None:
-        mode = "live, newest" if self.jump is None else f"from {self.jump[0]}:{self.jump[1]}"
+        mode = "live, newest" if self.jump is None else self.jump.describe()
         self.query_one("#tail-title", Static).update(
             f"Tail of [b]{self.topic}[/] ({mode} {LIMIT})  {extra}")
 
@@ -94,7 +95,8 @@ class TailScreen(DashboardScreen):
             (f"{r.partition}:{r.offset}", (str(r.partition), str(r.offset),
                                             _time(r.timestamp_ms), r.key or "",
                                             (r.value or "")[:200]))
-            for r in reversed(shown)  # newest first: visible without scrolling
+            # Live: newest first, visible without scrolling; a jump reads forward.
+            for r in (reversed(shown) if self.jump is None else shown)
         ))
 
     def on_input_changed(self) -> None:
@@ -115,7 +117,7 @@ class TailScreen(DashboardScreen):
         self.query_one("#tail-filter", Input).focus()
 
     def action_jump(self) -> None:
-        def done(target: tuple[int, int] | None) -> None:
+        def done(target: JumpTarget | None) -> None:
             if target is not None:
                 self.jump = target
                 self.reload()
