@@ -6,40 +6,19 @@ prefer IncrementalAlterConfigs; this one stays for older tools.
 
 from __future__ import annotations
 
-from broker.errors import ErrorCode, KafkaError
-from broker.handlers.describe_configs import BROKER, TOPIC
+from broker.handlers.config_resources import alter_resources
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 
 
 @handles(ApiKey.ALTER_CONFIGS)
 async def handle(ctx, request):
-    responses = []
-    for res in request.resources:
-        code, message = ErrorCode.none, None
-        configs = {c.name: c.value for c in res.configs}
-        try:
-            if res.resource_type == TOPIC:
-                ctx.broker.controller.replace_topic_configs(
-                    res.resource_name, configs, validate_only=request.validate_only
-                )
-            elif res.resource_type == BROKER:
-                ctx.broker.controller.replace_broker_configs(
-                    res.resource_name, configs, validate_only=request.validate_only
-                )
-            else:
-                raise KafkaError(
-                    ErrorCode.invalid_request, f"resource type {res.resource_type} is not supported"
-                )
-        except KafkaError as e:
-            code, message = e.code, e.message
-        responses.append(
-            ctx.make(
-                "AlterConfigsResourceResponse",
-                error_code=code,
-                error_message=message,
-                resource_type=res.resource_type,
-                resource_name=res.resource_name,
-            )
-        )
-    return ctx.respond(throttle_time=0, responses=tuple(responses))
+    return alter_resources(
+        ctx,
+        request,
+        lambda res: {c.name: c.value for c in res.configs},
+        lambda ctl, name, configs, dry: ctl.replace_topic_configs(name, configs, validate_only=dry),
+        lambda ctl, name, configs, dry: ctl.replace_broker_configs(
+            name, configs, validate_only=dry
+        ),
+    )

@@ -8,11 +8,10 @@ key it defaults to), v3+ the type and v3+ documentation.
 from __future__ import annotations
 
 from broker.errors import ErrorCode, KafkaError
+from broker.handlers.config_resources import BROKER, TOPIC
 from broker.handlers.registry import handles
 from broker.metadata.topic_config import effective_topic_config
 from broker.protocol.apis import ApiKey
-
-TOPIC, BROKER, BROKER_LOGGER = 2, 4, 8
 
 
 @handles(ApiKey.DESCRIBE_CONFIGS)
