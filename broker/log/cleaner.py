@@ -210,7 +210,9 @@ class LogCleaner:
         now = self._clock()
         first_dirty = max(self._checkpoints.get(key, 0), lg.log_start_offset)
         closed = lg.closed_segments()
-        end = closed[-1].next_offset if closed else lg.log_start_offset
+        # Not the last closed segment's next offset: after a recovery that is the end of its
+        # last batch, which cleaning may have removed.
+        end = lg.active_base_offset if closed else lg.log_start_offset
         clean_bytes = dirty_bytes = 0
         oldest = -1
         for seg in closed:

@@ -382,6 +382,10 @@ class Log:
         """The segments below the active one (what the cleaner may rewrite)."""
         return self._segments[:-1]
 
+    @property
+    def active_base_offset(self) -> int:
+        return self._segments[-1].base_offset
+
     def assign_leader_epoch(self, epoch: int) -> None:
         """Note that ``epoch`` starts at the log end (a new leadership without appends yet)."""
         if epoch > self._epochs.latest_epoch:

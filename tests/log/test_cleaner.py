@@ -349,3 +349,18 @@ def test_recovery_accepts_the_gaps_of_a_cleaned_log(tmp_path):
     assert reopened.log_end_offset == end
     assert read_records(reopened) == want
     assert len(want) == 3
+
+
+def test_a_recovered_log_whose_cleaned_tail_went_is_cleaned_up_to_the_active_segment(tmp_path):
+    _, lg, cleaner = setup(tmp_path, DROP_TOMBSTONES)
+    append(lg, keyed([(b"b", b"1")]))
+    append(lg, keyed([(b"a", None)]))  # the segment's last batch: gone after two passes
+    lg.roll()
+    clean(cleaner, lg, DROP_TOMBSTONES)
+    clean(cleaner, lg, DROP_TOMBSTONES)
+    lg.close()
+    reopened = open_log(tmp_path / "t-0", CONFIG, recover=True, recovery_point=0)
+    assert reopened.closed_segments()[0].next_offset == 1  # recovery saw the last batch end
+    section = cleaner.dirty_section(("t", 0), reopened, DROP_TOMBSTONES)
+    assert section.end == reopened.active_base_offset == 2
+    assert [(r.offset, r.key) for r in read_records(reopened)] == [(0, b"b")]
