@@ -61,6 +61,7 @@ class DashboardApp(App):
         self.snapshot: ClusterSnapshot | None = None
         self.error: str | None = None
         self.paused = False
+        self.fetching = False
         self.lag_history: dict[str, deque[int]] = {}
         self.sub_title = subtitle or cluster.bootstrap
 
@@ -80,9 +81,16 @@ class DashboardApp(App):
 
     def refresh_data(self) -> None:
         if not self.paused:
+            self.action_refresh_now()
+
+    def action_refresh_now(self) -> None:
+        # One fetch at a time: a slow cluster skips ticks instead of piling up requests
+        # (and a late answer can never overwrite a newer one).
+        if not self.fetching:
+            self.fetching = True
             self._fetch(self.snapshot)
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @work(thread=True, group="refresh")
     def _fetch(self, previous: ClusterSnapshot | None) -> None:
         try:
             self.post_message(SnapshotReady(fetch_snapshot(self.cluster, previous)))
@@ -94,6 +102,7 @@ class DashboardApp(App):
     @on(SnapshotReady)
     def _snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot
+        self.fetching = False
         self.snapshot = snap
         for g in snap.groups:
             self.lag_history.setdefault(g.group, deque(maxlen=LAG_HISTORY)).append(g.total_lag)
@@ -103,6 +112,7 @@ class DashboardApp(App):
 
     @on(SnapshotFailed)
     def _snapshot_failed(self, message: SnapshotFailed) -> None:
+        self.fetching = False
         self._set_error(message.reason)
 
     def _set_error(self, reason: str | None) -> None:
@@ -124,9 +134,6 @@ class DashboardApp(App):
         self.notify("Refresh paused (p resumes)" if self.paused else "Refresh resumed")
         if not self.paused:
             self.refresh_data()
-
-    def action_refresh_now(self) -> None:
-        self._fetch(self.snapshot)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK

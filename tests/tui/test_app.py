@@ -243,3 +243,16 @@ async def test_groups_tab_shows_lag_or_why_there_are_none(data):
                     what="group row")
         row = next(r for r in rows(table) if r[0] == "pilot-lagging")
         assert row[3] == "3"  # partition 0 ends at 4, committed 1
+
+
+@sync
+async def test_produce_from_topic_screen(data):
+    app = app_for(data)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
+        before = app.snapshot.topic("pilot-orders").messages
+        await open_topic(pilot, app, "pilot-orders")
+        await pilot.press("P", *"kx", "tab", *"hello", "enter")
+        await until(pilot, lambda: app.snapshot.topic("pilot-orders").messages == before + 1,
+                    what="the produced record")
+        assert isinstance(app.screen, TopicScreen)
