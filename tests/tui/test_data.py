@@ -37,6 +37,9 @@ def test_snapshot_offsets_and_throughput(cluster):
     assert [(p.partition, p.log_start, p.log_end) for p in topic.partitions] == [(0, 0, 2),
                                                                                  (1, 0, 2)]
     assert topic.messages == 4 and topic.replication_factor == 1
+    # Sizes come from DescribeLogDirs: both partitions hold two records.
+    assert all(p.size_bytes and p.size_bytes > 0 for p in topic.partitions)
+    assert topic.size_bytes == sum(p.size_bytes for p in topic.partitions)
     assert first.brokers and first.controller_id == first.brokers[0].node_id
     assert first.msgs_in_per_s == 0  # no previous snapshot: no rate yet
     for i in range(3):

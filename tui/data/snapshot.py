@@ -1,10 +1,11 @@
 """One picture of the cluster per refresh: brokers, topics with offsets, groups with lag.
 
-``fetch_snapshot(cluster, previous)`` asks metadata, log start/end offsets and consumer groups
-over the Kafka protocol and returns a :class:`ClusterSnapshot`. Rates (messages/s in, lag
-change per second) are deltas against ``previous``, so the caller passes the last snapshot
-back in. Groups are optional: a broker without the group APIs still yields a full snapshot,
-with ``groups_error`` saying why there are no groups.
+``fetch_snapshot(cluster, previous)`` asks metadata, log start/end offsets, partition sizes
+(DescribeLogDirs) and consumer groups over the Kafka protocol and returns a
+:class:`ClusterSnapshot`. Rates (messages/s in, lag change per second) are deltas against
+``previous``, so the caller passes the last snapshot back in. Groups are optional: a broker
+without the group APIs still yields a full snapshot, with ``groups_error`` saying why there
+are no groups.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from confluent_kafka import KafkaException
 
 from kctl import group_admin as ga
 from kctl.client import BrokerInfo, Cluster, kafka_error
+from tui.data.log_dirs import partition_sizes
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class PartitionStats:
     log_end: int | None
     msgs_per_s: float = 0.0
     error: str | None = None
+    size_bytes: int | None = None  # on the leader's disk (DescribeLogDirs), if known
 
     @property
     def messages(self) -> int | None:
@@ -66,6 +69,11 @@ class TopicStats:
     @property
     def msgs_per_s(self) -> float:
         return sum(p.msgs_per_s for p in self.partitions)
+
+    @property
+    def size_bytes(self) -> int | None:
+        known = [p.size_bytes for p in self.partitions if p.size_bytes is not None]
+        return sum(known) if known else None
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,8 @@ def fetch_snapshot(
         marks = cluster.watermarks(tps)
     except KafkaException as e:
         raise kafka_error(e, "list offsets") from e
+    leaders = {(p.topic, p.partition): p.leader for t in view.topics for p in t.partitions}
+    sizes = partition_sizes(cluster, view.brokers, leaders, min(cluster.timeout, 2.0))
     elapsed = now - previous.taken_at if previous else 0.0
     before = _ends(previous) if previous else {}
     topics = []
@@ -172,7 +182,8 @@ def fetch_snapshot(
             if elapsed > 0 and prior is not None and end is not None:
                 rate = max(end - prior, 0) / elapsed
             parts.append(PartitionStats(p.topic, p.partition, p.leader, p.replicas, p.isr,
-                                        start, end, rate, p.error))
+                                        start, end, rate, p.error,
+                                        sizes.get((p.topic, p.partition))))
         topics.append(TopicStats(t.name, tuple(parts), t.error))
     ends = {tp: m[1] for tp, m in marks.items()}
     group_stats: tuple[GroupStats, ...] = ()

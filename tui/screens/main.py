@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static, TabbedContent, 
 
 from tui.data.snapshot import ClusterSnapshot, GroupStats
 from tui.screens.base import DashboardScreen
-from tui.widgets.tables import num, rate, refill, selected_key
+from tui.widgets.tables import num, rate, refill, selected_key, size
 
 
 def _eta(group: GroupStats) -> str:
@@ -54,7 +54,7 @@ class MainScreen(DashboardScreen):
         self.query_one("#brokers", DataTable).add_columns(
             "broker", "host", "port", "role", "leads")
         self.query_one("#topic-table", DataTable).add_columns(
-            "topic", "parts", "rf", "messages", "msgs/s", "urp")
+            "topic", "parts", "rf", "messages", "size", "msgs/s", "urp")
         self.query_one("#group-table", DataTable).add_columns(
             "group", "state", "members", "lag", "lag/s", "catch-up")
         self.query_one("#group-partitions", DataTable).add_columns(
@@ -100,7 +100,8 @@ class MainScreen(DashboardScreen):
                 continue
             urp = sum(p.under_replicated for p in t.partitions)
             rows.append((t.name, (t.name, str(len(t.partitions)), str(t.replication_factor),
-                                  num(t.messages), rate(t.msgs_per_s), str(urp))))
+                                  num(t.messages), size(t.size_bytes), rate(t.msgs_per_s),
+                                  str(urp))))
         refill(self.query_one("#topic-table", DataTable), rows)
 
     def _groups(self, snap: ClusterSnapshot) -> None:

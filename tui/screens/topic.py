@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 from tui.data.segments import Segments, fetch_partition_segments
 from tui.data.snapshot import ClusterSnapshot
 from tui.screens.base import DashboardScreen
-from tui.widgets.tables import num, rate, refill, selected_key
+from tui.widgets.tables import num, rate, refill, selected_key, size
 
 SEGMENT_FIELDS = ("base_offset", "next_offset", "end_offset", "records", "size_bytes", "active")
 
@@ -40,7 +40,7 @@ class TopicScreen(DashboardScreen):
 
     def on_mount(self) -> None:
         self.query_one("#partitions", DataTable).add_columns(
-            "part", "leader", "replicas", "isr", "start", "end", "messages", "msgs/s")
+            "part", "leader", "replicas", "isr", "start", "end", "messages", "size", "msgs/s")
         super().on_mount()
 
     def show_snapshot(self, snap: ClusterSnapshot) -> None:
@@ -52,11 +52,13 @@ class TopicScreen(DashboardScreen):
             return
         title.update(f"Topic [b]{self.topic}[/]  partitions {len(topic.partitions)}  "
                      f"rf {topic.replication_factor}  messages {topic.messages:,}  "
+                     f"size {size(topic.size_bytes)}  "
                      f"in {rate(topic.msgs_per_s)} msgs/s")
         refill(self.query_one("#partitions", DataTable), (
             (str(p.partition), (str(p.partition), str(p.leader) if p.leader >= 0 else "none",
                                 _ids(p.replicas), _ids(p.isr), num(p.log_start),
-                                num(p.log_end), num(p.messages), rate(p.msgs_per_s)))
+                                num(p.log_end), num(p.messages), size(p.size_bytes),
+                                rate(p.msgs_per_s)))
             for p in topic.partitions
         ))
         self.load_segments()

@@ -36,3 +36,17 @@ def rate(value: float) -> str:
 
 def num(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
+
+
+def size(value: int | None) -> str:
+    """Bytes for people: 512 B, 1.5 KiB, 3.2 MiB."""
+    if value is None:
+        return "-"
+    if value < 1024:
+        return f"{value} B"
+    amount = float(value)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        amount /= 1024
+        if amount < 1024 or unit == "TiB":
+            return f"{amount:.1f} {unit}"
+    raise AssertionError("the loop returns at TiB")
