@@ -623,7 +623,16 @@ class GroupCoordinator:
         group_instance_id: str | None,
         offsets: dict[TopicPartition, OffsetAndMetadata],
     ) -> dict[TopicPartition, ErrorCode]:
-        """Store offsets; a group-level refusal is raised as KafkaError."""
+        """Store offsets; a group-level refusal is every partition's error."""
+        try:
+            group = self._commit_target(group_id, generation_id, member_id, group_instance_id)
+        except KafkaError as e:
+            return dict.fromkeys(offsets, e.code)
+        return self._store_offsets(group, offsets)
+
+    def _commit_target(
+        self, group_id: str, generation_id: int, member_id: str, group_instance_id: str | None
+    ) -> Group:
         if not group_id:
             raise KafkaError(ErrorCode.invalid_group_id)
         group = self.groups.get(group_id)
@@ -641,7 +650,7 @@ class GroupCoordinator:
             if group.is_(COMPLETING):
                 raise KafkaError(ErrorCode.rebalance_in_progress)
             self._schedule_session(group, member)
-        return self._store_offsets(group, offsets)
+        return group
 
     def _store_offsets(
         self, group: Group, offsets: dict[TopicPartition, OffsetAndMetadata]
