@@ -338,3 +338,76 @@ def test_offsets_of_empty_groups_expire_after_retention():
     assert coord.fetch_offsets("g", [("t", 0)])[("t", 0)] is not None
     coord.stop()
     clock.close()
+
+
+def test_members_that_never_sync_are_removed_after_the_rebalance_timeout(env):
+    coord, clock, _ = env
+    pending = dict(join_new(coord, session_ms=60_000, rebalance_ms=5000) for _ in range(2))
+    clock.advance(200)
+    results = {mid: f.result() for mid, f in pending.items()}
+    leader = next(mid for mid, r in results.items() if r.members)
+    follower = next(mid for mid in results if mid != leader)
+    # Only the follower syncs; the leader (and its assignment) never comes.
+    waiting = coord.sync("g", 1, follower, None, None, None, {})
+    clock.advance(4999)
+    assert not waiting.done()
+    clock.advance(1)
+    assert waiting.result().error is ErrorCode.rebalance_in_progress
+    assert list(coord.describe("g").members) == [follower]
+    assert coord.describe("g").state is GroupState.PREPARING_REBALANCE
+
+
+def test_a_static_member_rejoining_during_the_sync_phase_restarts_the_rebalance(env):
+    coord, clock, _ = env
+    futs = [coord.join(request(instance=f"i{n}")) for n in range(2)]
+    clock.advance(200)
+    results = [f.result() for f in futs]
+    follower = next(r for r in results if not r.members)
+    old_sync = coord.sync("g", 1, follower.member_id, "i1", None, None, {})
+    instance = coord.describe("g").members[follower.member_id].group_instance_id
+    again = coord.join(request(instance=instance))
+    assert old_sync.result().error is ErrorCode.fenced_instance_id
+    assert coord.describe("g").state is GroupState.PREPARING_REBALANCE
+    assert not again.done()
+
+
+def test_leave_by_instance_id_and_unknown_members(env):
+    coord, clock, _ = env
+    futs = [coord.join(request(instance=f"i{n}")) for n in range(2)]
+    clock.advance(200)
+    ids = [f.result().member_id for f in futs]
+    assert coord.leave("g", [(ids[0], "i1")]) == (ErrorCode.none, [ErrorCode.fenced_instance_id])
+    code, errors = coord.leave("g", [("", "i0"), ("nobody", None)])
+    assert code is ErrorCode.none
+    assert errors == [ErrorCode.none, ErrorCode.unknown_member_id]
+    assert list(coord.describe("g").members) == [ids[1]]
+    assert coord.leave("nogroup", [("x", None)]) == (
+        ErrorCode.none,
+        [ErrorCode.unknown_member_id],
+    )
+
+
+def test_a_repeated_join_replaces_the_first_long_poll(env):
+    coord, clock, _ = env
+    _, assigned = form_group(coord, clock, 2)
+    a, b = list(assigned)
+    first = coord.join(request(a, protocols=[("range", subscription("x"))]))
+    second = coord.join(request(a, protocols=[("range", subscription("x"))]))
+    assert first.result().error is ErrorCode.rebalance_in_progress
+    assert not second.done()
+    coord.join(request(b))
+    assert second.result().error is ErrorCode.none
+
+
+def test_a_failed_assignment_write_fails_the_sync_and_rebalances(env):
+    coord, clock, store = env
+    member_id, fut = join_new(coord)
+    clock.advance(100)
+    assert fut.result().generation_id == 1
+    store.fail = True
+    sync = coord.sync("g", 1, member_id, None, None, None, {member_id: b"x"})
+    assert sync.result().error is ErrorCode.coordinator_not_available
+    assert coord.describe("g").state is GroupState.PREPARING_REBALANCE
+    store.fail = False
+    again = coord.join(request(member_id))
+    assert again.result().generation_id == 2
