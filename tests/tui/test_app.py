@@ -86,7 +86,8 @@ async def test_overview_shows_cluster_counts(data, size):
         await until(pilot, lambda: "partitions" in str(summary.render()), what="summary")
         text = str(summary.render())
         assert "Under-replicated 0" in text and "offline 0" in text
-        assert f"partitions {app.snapshot.partition_count}" in text
+        user = sum(len(t.partitions) for t in app.snapshot.topics if not t.internal)
+        assert f"partitions {user} (+" in text
         brokers = rows(app.screen.query_one("#brokers", DataTable))
         port = data.rsplit(":", 1)[1]
         assert brokers[0][2] == port and brokers[0][3] == "controller"
@@ -256,3 +257,20 @@ async def test_produce_from_topic_screen(data):
         await until(pilot, lambda: app.snapshot.topic("pilot-orders").messages == before + 1,
                     what="the produced record")
         assert isinstance(app.screen, TopicScreen)
+
+
+@sync
+async def test_internal_topics_hidden_until_toggled(data):
+    c = cluster_for(data)
+    if not _groups_supported(c):
+        pytest.skip("no internal topic without the group APIs (__consumer_offsets)")
+    app = app_for(data)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: app.snapshot is not None
+                    and app.snapshot.topic("__consumer_offsets"), what="offsets topic")
+        await pilot.press("2")
+        table = app.screen.query_one("#topic-table", DataTable)
+        await until(pilot, lambda: "pilot-orders" in [r[0] for r in rows(table)], what="rows")
+        assert "__consumer_offsets" not in [r[0] for r in rows(table)]
+        await pilot.press("i")
+        assert "__consumer_offsets" in [r[0] for r in rows(table)]

@@ -143,7 +143,12 @@ class ClusterSnapshot:
 
     @property
     def msgs_in_per_s(self) -> float:
-        return sum(t.msgs_per_s for t in self.topics)
+        """Produced by clients: internal topics (offset commits, ...) do not count."""
+        return sum(t.msgs_per_s for t in self.topics if not t.internal)
+
+    @property
+    def internal_partition_count(self) -> int:
+        return sum(len(t.partitions) for t in self.topics if t.internal)
 
     @property
     def msgs_out_per_s(self) -> float:

@@ -21,6 +21,7 @@ HELP = """\
   enter    open the highlighted topic
   /        filter topics          c  create topic
   x        delete topic           t  tail topic
+  i        show/hide internal topics (__consumer_offsets, ...)
   R        reset the highlighted group's offsets (plan first)
 
 [b]Topic[/b]

@@ -28,9 +28,12 @@ class MainScreen(DashboardScreen):
         Binding("c", "create_topic", "Create"),
         Binding("x", "delete_topic", "Delete", show=False),
         Binding("t", "tail", "Tail"),
+        Binding("i", "toggle_internal", "Internal", show=False),
         Binding("R", "reset_group", "Reset", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
+
+    show_internal = False  # internal topics (__consumer_offsets, ...) are hidden until `i`
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -74,7 +77,8 @@ class MainScreen(DashboardScreen):
         summary = (
             f"Cluster [b]{snap.cluster_id or '-'}[/]   controller [b]{snap.controller_id}[/]\n"
             f"Brokers {len(snap.brokers)}   topics {len(user_topics)}   "
-            f"partitions {snap.partition_count}\n"
+            f"partitions {snap.partition_count - snap.internal_partition_count} "
+            f"(+{snap.internal_partition_count} internal)\n"
             f"Under-replicated [b]{snap.under_replicated}[/]   offline [b]{snap.offline}[/]\n"
             f"In {rate(snap.msgs_in_per_s)} msgs/s   out (committed) "
             f"{rate(snap.msgs_out_per_s)} msgs/s   groups {len(snap.groups)}   "
@@ -96,7 +100,7 @@ class MainScreen(DashboardScreen):
         needle = self.query_one("#topic-filter", Input).value.strip().lower()
         rows = []
         for t in snap.topics:
-            if needle and needle not in t.name.lower():
+            if (needle and needle not in t.name.lower()) or (t.internal and not self.show_internal):
                 continue
             urp = sum(p.under_replicated for p in t.partitions)
             rows.append((t.name, (t.name, str(len(t.partitions)), str(t.replication_factor),
@@ -161,6 +165,11 @@ class MainScreen(DashboardScreen):
         self.query_one(TabbedContent).active = tab
         target = {"overview": "#brokers", "topics": "#topic-table", "groups": "#group-table"}
         self.query_one(target[tab]).focus()
+
+    def action_toggle_internal(self) -> None:
+        self.show_internal = not self.show_internal
+        if self.app.snapshot is not None:
+            self._topics(self.app.snapshot)
 
     def action_filter(self) -> None:
         self.action_tab("topics")
