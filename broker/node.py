@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 
 from broker.config import BrokerConfig
 from broker.errors import ErrorCode, KafkaError
+from broker.group.coordinator import CoordinatorConfig, GroupCoordinator
+from broker.group.offsets_topic import OffsetsTopic
+from broker.group.timers import LoopScheduler
 from broker.log.cleaner import CleanerConfig, LogCleaner
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager
@@ -60,6 +63,7 @@ class Broker:
         self.partitions: dict[tuple[str, int], Partition] = {}
         self._tasks: list[asyncio.Task] = []
         self.cleaner: LogCleaner | None = None  # compaction (log.cleaner.enable)
+        self.groups: GroupCoordinator | None = None  # consumer groups, set up in start()
         self._server: asyncio.AbstractServer | None = None
         self.stopped = asyncio.Event()
 
@@ -78,6 +82,14 @@ class Broker:
         self.logs.startup()
         self._on_metadata([], self.metadata.image)
         self.metadata.subscribe(self._on_metadata)
+        # groups after the partitions are open: loading replays __consumer_offsets
+        self.groups = GroupCoordinator(
+            CoordinatorConfig.from_broker_config(self.config),
+            LoopScheduler(asyncio.get_running_loop()),
+            OffsetsTopic(self),
+        )
+        self.groups.load()
+        self.groups.start()
         host, port = self.listen
         self._server = await serve(self, host, port)
         self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
@@ -106,6 +118,8 @@ class Broker:
 
         if self._server is not None:
             self._server.close()
+        if self.groups is not None:
+            self.groups.stop()
         await close_connections(self)
         for t in self._tasks:
             t.cancel()

@@ -28,6 +28,17 @@ MODULES = (
     "delete_records",
     "describe_log_dirs",
     "describe_cluster",
+    "find_coordinator",
+    "join_group",
+    "sync_group",
+    "heartbeat",
+    "leave_group",
+    "offset_commit",
+    "offset_fetch",
+    "list_groups",
+    "describe_groups",
+    "delete_groups",
+    "offset_delete",
 )
 
 

@@ -1,0 +1,44 @@
+"""FindCoordinator (key 10), v0-4: this broker coordinates every group.
+
+Transaction coordinators (key type 1) are not available: this broker has no transactions.
+v4+ asks for several keys at once (``coordinator_keys``).
+"""
+
+from __future__ import annotations
+
+from broker.errors import ErrorCode
+from broker.handlers.registry import handles
+from broker.protocol.apis import ApiKey
+
+GROUP_KEY_TYPE = 0
+
+
+def _answer(ctx, key_type: int) -> dict:
+    host, port = ctx.broker.advertised
+    if key_type != GROUP_KEY_TYPE:
+        return dict(
+            error_code=ErrorCode.coordinator_not_available,
+            error_message="this broker has no transaction coordinator",
+            node_id=-1,
+            host="",
+            port=-1,
+        )
+    return dict(
+        error_code=ErrorCode.none,
+        error_message=None,
+        node_id=ctx.broker.node_id,
+        host=host,
+        port=port,
+    )
+
+
+@handles(ApiKey.FIND_COORDINATOR)
+async def handle(ctx, request):
+    key_type = getattr(request, "key_type", GROUP_KEY_TYPE)
+    if ctx.version >= 4:
+        coordinators = tuple(
+            ctx.make("Coordinator", key=key, **_answer(ctx, key_type))
+            for key in request.coordinator_keys
+        )
+        return ctx.respond(throttle_time=0, coordinators=coordinators)
+    return ctx.respond(throttle_time=0, **_answer(ctx, key_type))

@@ -1,0 +1,396 @@
+"""Consumer groups against the real broker process with real clients.
+
+confluent-kafka members run in threads (one Consumer per thread, as librdkafka requires);
+each records what it owns after every poll, what it processed, and the offsets it committed
+(synchronously, after processing). Assertions wait on conditions, never on fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.harness import wait_for
+
+PARTITIONS = 6
+SESSION_MS = 6000
+
+
+def _topic(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _create_and_fill(bs: str, topic: str, per_partition: int = 20) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bs})  # kept alive until the result is in
+    admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
+    _produce(bs, topic, per_partition)
+
+
+def _produce(bs: str, topic: str, per_partition: int) -> None:
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": bs})
+    for i in range(per_partition * PARTITIONS):
+        p.produce(topic, value=str(i).encode(), partition=i % PARTITIONS)
+    assert p.flush(30) == 0
+
+
+@dataclass
+class Ledger:
+    """What all members of a group did, shared between their threads."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    processed: set[tuple[int, int]] = field(default_factory=set)
+    commits: dict[int, list[int]] = field(default_factory=dict)  # partition -> committed, in order
+
+    def record(self, partition: int, offset: int) -> None:
+        with self.lock:
+            self.processed.add((partition, offset))
+
+    def committed(self, partition: int, offset: int) -> None:
+        with self.lock:
+            self.commits.setdefault(partition, []).append(offset)
+
+
+class Member(threading.Thread):
+    """One confluent-kafka group member polling in its own thread."""
+
+    def __init__(self, bs: str, group: str, topic: str, ledger: Ledger, **extra) -> None:
+        super().__init__(daemon=True)
+        self.conf = {
+            "bootstrap.servers": bs,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": SESSION_MS,
+            "heartbeat.interval.ms": 500,
+            **extra,
+        }
+        self.topic = topic
+        self.ledger = ledger
+        self.owned: frozenset[int] = frozenset()
+        self.rebalances = 0  # assign/revoke callbacks seen
+        self.first_assignment_s: float | None = None
+        self.stop = threading.Event()
+        self.started_at = time.monotonic()
+        self.error: BaseException | None = None
+
+    def _on_assign(self, consumer, partitions) -> None:
+        self.rebalances += 1
+        if partitions and self.first_assignment_s is None:
+            self.first_assignment_s = time.monotonic() - self.started_at
+
+    def _on_revoke(self, consumer, partitions) -> None:
+        self.rebalances += 1
+
+    def run(self) -> None:
+        from confluent_kafka import Consumer, TopicPartition
+
+        try:
+            c = Consumer(self.conf)
+            c.subscribe([self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+            while not self.stop.is_set():
+                msg = c.poll(0.1)
+                self.owned = frozenset(tp.partition for tp in c.assignment())
+                if msg is None or msg.error():
+                    continue
+                self.ledger.record(msg.partition(), msg.offset())
+                try:
+                    c.commit(
+                        offsets=[TopicPartition(self.topic, msg.partition(), msg.offset() + 1)],
+                        asynchronous=False,
+                    )
+                    self.ledger.committed(msg.partition(), msg.offset() + 1)
+                except Exception:  # a commit refused during a rebalance is retried by the next
+                    pass
+            c.close()
+        except BaseException as e:  # surfaced by the test
+            self.error = e
+
+
+def _disjoint_cover(members: list[Member]) -> bool:
+    owned = [m.owned for m in members]
+    union = frozenset().union(*owned)
+    return len(union) == PARTITIONS and sum(len(o) for o in owned) == PARTITIONS and all(owned)
+
+
+def _start(members: list[Member]) -> None:
+    for m in members:
+        m.start()
+
+
+def _stop(members: list[Member]) -> None:
+    for m in members:
+        m.stop.set()
+    for m in members:
+        m.join(30)
+        assert m.error is None, m.error
+
+
+def _check_ledger(ledger: Ledger, per_partition: int) -> None:
+    expected = {(p, o) for p in range(PARTITIONS) for o in range(per_partition)}
+    assert expected <= ledger.processed
+    for partition, seq in ledger.commits.items():
+        assert seq == sorted(seq), f"committed offset of {partition} went backwards: {seq}"
+
+
+def _committed(bs: str, group: str, topic: str) -> dict[int, int]:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bs, "group.id": group})
+    try:
+        tps = c.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=10)
+        return {tp.partition: tp.offset for tp in tps}
+    finally:
+        c.close()
+
+
+def test_confluent_group_rebalances_and_commits(broker, capsys):
+    bs, topic, group = broker.bootstrap, _topic("grp"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=20)
+    ledger = Ledger()
+
+    single = Member(bs, _topic("solo"), topic, Ledger())
+    single.start()
+    wait_for(lambda: single.first_assignment_s is not None, 30, what="first assignment")
+    _stop([single])
+
+    members = [Member(bs, group, topic, ledger) for _ in range(3)]
+    _start(members)
+    wait_for(lambda: _disjoint_cover(members), 30, what="3 members own every partition once")
+
+    leaver = members.pop(0)
+    moved = leaver.owned
+    left_at = time.monotonic()
+    _stop([leaver])
+    wait_for(
+        lambda: _disjoint_cover(members) and moved <= members[0].owned | members[1].owned,
+        30,
+        what="the leaver's partitions move",
+    )
+    rebalance_s = time.monotonic() - left_at
+
+    joiner = Member(bs, group, topic, ledger)
+    members.append(joiner)
+    joiner.start()
+    wait_for(lambda: _disjoint_cover(members), 30, what="the new member gets partitions")
+    wait_for(lambda: len(ledger.processed) >= 20 * PARTITIONS, 30, what="all processed")
+    wait_for(
+        lambda: all(v == 20 for v in _committed(bs, group, topic).values()),
+        30,
+        what="every partition committed to its end",
+    )
+    _stop(members)
+    _check_ledger(ledger, 20)
+    with capsys.disabled():
+        print(
+            f"\n[groups] confluent-kafka subscribe -> first assignment: "
+            f"{single.first_assignment_s * 1000:.0f} ms; "
+            f"3-member group rebalance after a leave: {rebalance_s * 1000:.0f} ms"
+        )
+
+
+def test_confluent_cooperative_sticky_moves_only_what_it_must(broker):
+    bs, topic, group = broker.bootstrap, _topic("coop"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=5)
+    ledger = Ledger()
+    extra = {"partition.assignment.strategy": "cooperative-sticky"}
+    members = [Member(bs, group, topic, ledger, **extra) for _ in range(3)]
+    _start(members)
+    wait_for(lambda: _disjoint_cover(members), 30, what="3 cooperative members")
+    before = {id(m): m.owned for m in members[1:]}
+    _stop([members.pop(0)])
+    wait_for(lambda: _disjoint_cover(members), 30, what="2 cooperative members own all")
+    for m in members:
+        assert before[id(m)] <= m.owned, "a survivor lost a partition it did not have to"
+    _stop(members)
+
+
+def test_confluent_static_member_restarts_without_rebalance(broker):
+    bs, topic, group = broker.bootstrap, _topic("static"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=5)
+    ledger = Ledger()
+    members = [
+        Member(bs, group, topic, ledger, **{"group.instance.id": f"inst-{i}"}) for i in range(3)
+    ]
+    _start(members)
+    wait_for(lambda: _disjoint_cover(members), 30, what="3 static members")
+    # let the group settle: every member saw its assignment
+    wait_for(lambda: all(m.rebalances >= 1 for m in members), 30, what="callbacks")
+    others_before = {id(m): (m.owned, m.rebalances) for m in members[1:]}
+    old = members.pop(0)
+    old_owned = old.owned
+    _stop([old])  # a static member's close sends no LeaveGroup (KIP-345)
+    again = Member(bs, group, topic, ledger, **{"group.instance.id": "inst-0"})
+    again.start()
+    members.append(again)
+    wait_for(lambda: again.owned == old_owned, SESSION_MS / 1000, what="same assignment back")
+    for m in members[:2]:
+        assert (m.owned, m.rebalances) == others_before[id(m)], "the others were rebalanced"
+    _stop(members)
+
+
+def test_confluent_group_resumes_from_committed_offsets_after_restart(broker):
+    from confluent_kafka import Consumer, TopicPartition
+
+    bs, topic, group = broker.bootstrap, _topic("restart"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=10)
+    c = Consumer(
+        {
+            "bootstrap.servers": bs,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    commits = {p: 3 + p for p in range(PARTITIONS)}
+    c.commit(
+        offsets=[TopicPartition(topic, p, o) for p, o in commits.items()], asynchronous=False
+    )
+    c.close()
+    assert _committed(bs, group, topic) == commits
+    broker.restart()
+    assert _committed(bs, group, topic) == commits
+    _produce(bs, topic, 2)  # 12 per partition now: lag = 12 - committed
+    lag_consumer = Consumer({"bootstrap.servers": bs, "group.id": group})
+    for p, committed in commits.items():
+        _, high = lag_consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+        assert high - committed == 12 - committed
+    lag_consumer.close()
+
+    ledger = Ledger()
+    members = [Member(bs, group, topic, ledger) for _ in range(2)]
+    _start(members)
+    wait_for(lambda: len(ledger.processed) >= sum(12 - o for o in commits.values()), 30)
+    _stop(members)
+    first = {p: min(o for q, o in ledger.processed if q == p) for p in range(PARTITIONS)}
+    assert first == commits, "the group did not resume from its committed offsets"
+
+
+def test_kafka_python_group_of_three(broker):
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    bs, topic, group = broker.bootstrap, _topic("kp"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=5)
+    consumers = [
+        KafkaConsumer(
+            bootstrap_servers=bs,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=SESSION_MS,
+            heartbeat_interval_ms=500,
+        )
+        for _ in range(3)
+    ]
+    for c in consumers:
+        c.subscribe([topic])
+    seen: set[tuple[int, int]] = set()
+
+    def balanced() -> bool:
+        for c in consumers:
+            for tp, msgs in c.poll(timeout_ms=100).items():
+                for m in msgs:
+                    seen.add((tp.partition, m.offset))
+                if msgs:
+                    c.commit({tp: OffsetAndMetadata(msgs[-1].offset + 1, "", -1)})
+        owned = [frozenset(tp.partition for tp in c.assignment()) for c in consumers]
+        return (
+            len(frozenset().union(*owned)) == PARTITIONS
+            and sum(map(len, owned)) == PARTITIONS
+            and len(seen) == 5 * PARTITIONS
+        )
+
+    wait_for(balanced, 60, interval=0, what="kafka-python group of 3 processes everything")
+    for c in consumers:
+        c.close()
+    assert _committed(bs, group, topic) == {p: 5 for p in range(PARTITIONS)}
+    resumed = KafkaConsumer(bootstrap_servers=bs, group_id=group, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    assert {tp.partition: resumed.committed(tp) for tp in tps} == {p: 5 for p in range(6)}
+    resumed.close()
+
+
+def test_aiokafka_group_of_three(broker):
+    asyncio.run(_aiokafka_group(broker.bootstrap))
+
+
+async def _aiokafka_group(bs: str) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    topic, group = _topic("aio"), _topic("g")
+    await asyncio.to_thread(_create_and_fill, bs, topic, 5)
+    consumers = [
+        AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bs,
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=SESSION_MS,
+            heartbeat_interval_ms=500,
+        )
+        for _ in range(3)
+    ]
+    for c in consumers:
+        await c.start()
+    seen: set[tuple[int, int]] = set()
+    deadline = time.monotonic() + 60
+    while True:
+        for c in consumers:
+            batches = await c.getmany(timeout_ms=100)
+            for tp, msgs in batches.items():
+                seen.update((tp.partition, m.offset) for m in msgs)
+                if msgs:
+                    await c.commit({tp: msgs[-1].offset + 1})
+        owned = [frozenset(tp.partition for tp in c.assignment()) for c in consumers]
+        if (
+            len(frozenset().union(*owned)) == PARTITIONS
+            and sum(map(len, owned)) == PARTITIONS
+            and len(seen) == 5 * PARTITIONS
+        ):
+            break
+        assert time.monotonic() < deadline, f"aiokafka group: owned {owned}, seen {len(seen)}"
+    for c in consumers:
+        await c.stop()
+    committed = await asyncio.to_thread(_committed, bs, group, topic)
+    assert committed == {p: 5 for p in range(PARTITIONS)}
+
+
+def test_admin_lists_describes_and_deletes_groups(broker):
+    from confluent_kafka import ConsumerGroupState
+    from confluent_kafka.admin import AdminClient
+
+    bs, topic, group = broker.bootstrap, _topic("adm"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=2)
+    ledger = Ledger()
+    members = [Member(bs, group, topic, ledger)]
+    _start(members)
+    wait_for(lambda: _disjoint_cover(members), 30)
+    admin = AdminClient({"bootstrap.servers": bs})
+    desc = admin.describe_consumer_groups([group])[group].result(10)
+    assert desc.state == ConsumerGroupState.STABLE
+    assert len(desc.members) == 1
+    assert {tp.partition for tp in desc.members[0].assignment.topic_partitions} == set(range(6))
+    listed = admin.list_consumer_groups().result(10).valid
+    assert group in {g.group_id for g in listed}
+    refused = admin.delete_consumer_groups([group])[group]
+    with pytest.raises(Exception, match="NON_EMPTY_GROUP"):
+        refused.result(10)
+    _stop(members)
+    wait_for(
+        lambda: admin.describe_consumer_groups([group])[group].result(10).state
+        == ConsumerGroupState.EMPTY,
+        30,
+        what="group empty after close",
+    )
+    admin.delete_consumer_groups([group])[group].result(10)
+    assert _committed(bs, group, topic) == {p: -1001 for p in range(PARTITIONS)}
