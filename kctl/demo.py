@@ -127,12 +127,14 @@ class Demo:
         data_dir: Path | None = None,
         status: Callable[[str], object] = print,
         rate: float = 20.0,
+        phase_s: float = PHASE_S,
     ) -> None:
         self.settings = settings
         self.cluster = Cluster(settings)
         self.data_dir = data_dir
         self.status = status
         self.rate = rate  # mean events per second across topics
+        self.phase_s = phase_s
         self.broker: subprocess.Popen | None = None
         self._temp_dir: Path | None = None
         self._stop = threading.Event()
@@ -284,7 +286,7 @@ class Demo:
         try:
             consumer.subscribe(topics)
             while not self._stop.is_set():
-                slow = lagging and int((time.monotonic() - started) / PHASE_S) % 2 == 0
+                slow = lagging and int((time.monotonic() - started) / self.phase_s) % 2 == 0
                 msgs = consumer.consume(5 if slow else 500, 0.5)
                 real = [m for m in msgs if m.error() is None]
                 if not real:

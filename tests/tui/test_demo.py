@@ -6,7 +6,7 @@ import contextlib
 import socket
 
 from kctl.client import Cluster
-from kctl.demo import TOPICS, Demo, EventFactory
+from kctl.demo import LAGGING_GROUP, TOPICS, Demo, EventFactory
 from kctl.options import Settings
 from tests.harness import free_port, wait_for
 from tui.data.snapshot import fetch_snapshot
@@ -104,3 +104,28 @@ def test_killed_demo_takes_its_broker_along(tmp_path):
         if broker_pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(broker_pid, signal.SIGKILL)
+
+
+def test_lagging_group_falls_behind_then_catches_up(broker):
+    cluster = Cluster(Settings(bootstrap=broker.bootstrap, timeout=5))
+    lags: list[int] = []
+
+    def lag() -> int | None:
+        snap = fetch_snapshot(cluster)
+        if snap.groups_error:
+            raise AssertionError(snap.groups_error)
+        group = snap.group(LAGGING_GROUP)
+        if group is None or not group.partitions:
+            return None
+        lags.append(group.total_lag)
+        return group.total_lag
+
+    with Demo(cluster.settings, status=lambda _: None, rate=60, phase_s=3):
+        wait_for(lambda: (lag() or 0) >= 20, 30, what="the lagging group to fall behind")
+        peak = max(lags)
+
+        def caught_up() -> bool:
+            current = lag()
+            return current is not None and current < peak // 2
+
+        wait_for(caught_up, 30, what="the lagging group to catch up")
