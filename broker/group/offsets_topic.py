@@ -55,8 +55,16 @@ class OffsetsTopic:
         topic = broker.topic(OFFSETS_TOPIC)
         if topic is None:
             n = int(broker.config.get("offsets.topic.num.partitions"))
+            wanted = int(broker.config.get("offsets.topic.replication.factor"))
+            # Kafka would refuse to create the topic (no coordinator for any group) until
+            # enough brokers exist; a single node serving groups with one replica is more use.
+            if wanted > 1:
+                log.warning(
+                    "offsets.topic.replication.factor=%d, but this is a single node: using 1",
+                    wanted,
+                )
             topic = broker.controller.create_topic(
-                OFFSETS_TOPIC, n, -1, {"cleanup.policy": "compact"}
+                OFFSETS_TOPIC, n, 1, {"cleanup.policy": "compact"}
             )
             log.info("created %s with %d partition(s)", OFFSETS_TOPIC, n)
         # The existing partition count decides the mapping, so groups stay where they were.
