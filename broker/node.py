@@ -22,7 +22,8 @@ from broker.group.offsets_topic import OffsetsTopic
 from broker.group.timers import LoopScheduler
 from broker.log.cleaner import CleanerConfig, LogCleaner
 from broker.log.log import LogConfig
-from broker.log.manager import LogManager
+from broker.log.manager import LogManager, TopicPartition
+from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
 from broker.metadata.controller import Controller
 from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import effective_topic_config
@@ -30,6 +31,7 @@ from broker.metrics import Metrics
 from broker.partition.partition import Partition, PartitionSettings, ProduceResult
 
 if TYPE_CHECKING:
+    from broker.admin_http.server import AdminServer
     from broker.metadata.image import TopicImage
     from broker.network.connection import Connection
 
@@ -63,6 +65,8 @@ class Broker:
         self.partitions: dict[tuple[str, int], Partition] = {}
         self._tasks: list[asyncio.Task] = []
         self.cleaner: LogCleaner | None = None  # compaction (log.cleaner.enable)
+        self.retention: RetentionTask | None = None  # set up in start()
+        self.admin: AdminServer | None = None  # HTTP admin/metrics, when admin.listen is set
         self.groups: GroupCoordinator | None = None  # consumer groups, set up in start()
         self._server: asyncio.AbstractServer | None = None
         self.stopped = asyncio.Event()
@@ -93,6 +97,18 @@ class Broker:
         host, port = self.listen
         self._server = await serve(self, host, port)
         self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
+        self.retention = RetentionTask(
+            self.logs,
+            self._retention_policy,
+            int(self.config.get("log.retention.check.interval.ms")),
+            on_deleted=self._on_retention,
+        )
+        self._tasks.append(asyncio.get_running_loop().create_task(self.retention.run()))
+        admin_listen = self.config.get("admin.listen")
+        if admin_listen:
+            from broker.admin_http.server import start_admin
+
+            self.admin = await start_admin(self, admin_listen)
         if self.config.get("log.cleaner.enable"):
             self.cleaner = LogCleaner(
                 self.logs,
@@ -118,6 +134,8 @@ class Broker:
 
         if self._server is not None:
             self._server.close()
+        if self.admin is not None:
+            await self.admin.stop()
         if self.groups is not None:
             self.groups.stop()
         await close_connections(self)
@@ -137,6 +155,20 @@ class Broker:
             except OSError:
                 log.exception("periodic flush failed")
 
+    def _retention_policy(self, topic_name: str) -> RetentionPolicy | None:
+        """Retention settings of a topic, read at each pass (so AlterConfigs applies)."""
+        topic = self.topic(topic_name)
+        if topic is None:
+            return None
+        cfg = {
+            name: entry.value
+            for name, entry in effective_topic_config(topic.configs, self.config).items()
+        }
+        return RetentionPolicy.from_topic_config(cfg)
+
+    def _on_retention(self, key: TopicPartition, result: RetentionResult) -> None:
+        self.metrics.retention_deleted_segments(*key, result.segments_deleted)
+
     def _cleaner_config(self, topic_name: str) -> CleanerConfig | None:
         """Compaction settings of a topic, read at each pass (so AlterConfigs applies)."""
         topic = self.topic(topic_name)
@@ -149,6 +181,11 @@ class Broker:
         return CleanerConfig.from_topic_config(cfg)
 
     # --- what handlers read -----------------------------------------------------------------
+
+    @property
+    def serving(self) -> bool:
+        """The Kafka listener accepts connections (the admin endpoint's /readyz)."""
+        return self._server is not None and self._server.is_serving()
 
     @property
     def cluster_id(self) -> str:

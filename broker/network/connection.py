@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -139,7 +140,9 @@ class Connection(asyncio.Protocol):
         handler = self.handlers[header.api_key]
         ctx = RequestContext(self.broker, header, self.peer.rsplit(":", 1)[0])
         self.broker.metrics.request(header.api_key, request.size)
+        started = time.perf_counter()
         response = await handler(ctx, request.body)
+        self.broker.metrics.handled(header.api_key, time.perf_counter() - started)
         if response is None:
             return None
         out = codec.encode_response(header, response)

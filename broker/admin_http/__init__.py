@@ -1,0 +1,1 @@
+"""The broker's HTTP admin endpoint: health, Prometheus metrics and JSON views (issue 3)."""
