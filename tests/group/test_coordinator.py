@@ -411,3 +411,12 @@ def test_a_failed_assignment_write_fails_the_sync_and_rebalances(env):
     store.fail = False
     again = coord.join(request(member_id))
     assert again.result().generation_id == 2
+
+
+def test_offsets_of_deleted_topics_are_dropped_with_tombstones(env):
+    coord, _, store = env
+    om = {("gone", 0): OffsetAndMetadata(1), ("kept", 0): OffsetAndMetadata(2)}
+    coord.commit_offsets("s", -1, "", None, om)
+    coord.remove_offsets_of_topics({"gone"})
+    assert coord.fetch_offsets("s", None) == {("kept", 0): om[("kept", 0)]}
+    assert store.entries[-1][2] is None  # a tombstone, so a restart forgets it too
