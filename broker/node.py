@@ -225,7 +225,11 @@ class Broker:
 
     def _on_metadata(self, records, image) -> None:
         live = {(t.name, i) for t in image.topics_by_name.values() for i in t.partitions}
-        for key in [k for k in self.logs.logs() if k not in live]:
+        deleted = [k for k in self.logs.logs() if k not in live]
+        if deleted and self.groups is not None:
+            # committed offsets of a deleted topic must not resurface if it is recreated
+            self.groups.remove_offsets_of_topics({topic for topic, _ in deleted})
+        for key in deleted:
             partition = self.partitions.pop(key, None)
             if partition is not None:
                 partition.wake_fetchers()

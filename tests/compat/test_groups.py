@@ -251,9 +251,7 @@ def test_confluent_group_resumes_from_committed_offsets_after_restart(broker):
         }
     )
     commits = {p: 3 + p for p in range(PARTITIONS)}
-    c.commit(
-        offsets=[TopicPartition(topic, p, o) for p, o in commits.items()], asynchronous=False
-    )
+    c.commit(offsets=[TopicPartition(topic, p, o) for p, o in commits.items()], asynchronous=False)
     c.close()
     assert _committed(bs, group, topic) == commits
     broker.restart()
@@ -387,10 +385,202 @@ def test_admin_lists_describes_and_deletes_groups(broker):
         refused.result(10)
     _stop(members)
     wait_for(
-        lambda: admin.describe_consumer_groups([group])[group].result(10).state
-        == ConsumerGroupState.EMPTY,
+        lambda: (
+            admin.describe_consumer_groups([group])[group].result(10).state
+            == ConsumerGroupState.EMPTY
+        ),
         30,
         what="group empty after close",
     )
     admin.delete_consumer_groups([group])[group].result(10)
+    assert _committed(bs, group, topic) == {p: -1001 for p in range(PARTITIONS)}
+
+
+# --- every served version, on the wire -----------------------------------------------------
+
+
+def _req(api_key: int, version: int, **fields):
+    """A kio request of any version; fields the version lacks are dropped (as handlers do)."""
+    from kio.index import load_request_schema
+
+    from broker.handlers.context import make
+
+    return make(load_request_schema(api_key, version), **fields)
+
+
+def _part(api_key: int, version: int, class_name: str, **fields):
+    """A nested class of a request version (e.g. JoinGroupRequestProtocol)."""
+    import sys
+
+    from kio.index import load_request_schema
+
+    from broker.handlers.context import make
+
+    module = sys.modules[load_request_schema(api_key, version).__module__]
+    return make(getattr(module, class_name), **fields)
+
+
+def _served(key) -> range:
+    from broker.protocol.apis import SERVED
+
+    return range(SERVED[key].min, SERVED[key].max + 1)
+
+
+def test_group_apis_at_every_served_version(broker):
+    from kio.schema.errors import ErrorCode
+
+    from broker.protocol.apis import ApiKey
+    from tests.wire import WireClient
+
+    bs, topic = broker.bootstrap, _topic("wire")
+    _create_and_fill(bs, topic, per_partition=1)
+    with WireClient(bs) as w:
+        for v in _served(ApiKey.FIND_COORDINATOR):
+            r = w.request(_req(10, v, key="g", key_type=0, coordinator_keys=("g", "h")))
+            coordinators = r.coordinators if v >= 4 else [r]
+            assert all(c.error_code == ErrorCode.none for c in coordinators)
+            assert all(c.port == broker.port for c in coordinators)
+        r = w.request(_req(10, 3, key="txn", key_type=1))
+        assert r.error_code == ErrorCode.coordinator_not_available
+
+        for v in _served(ApiKey.JOIN_GROUP):
+            _join_sync_heartbeat_leave(w, v)
+        for v in _served(ApiKey.OFFSET_COMMIT):
+            _commit_and_fetch(w, v, topic)
+
+        for v in _served(ApiKey.LIST_GROUPS):
+            r = w.request(_req(16, v, states_filter=("Empty",), types_filter=()))
+            assert r.error_code == ErrorCode.none
+            assert any(g.group_id.startswith("commit-") for g in r.groups)
+        for v in _served(ApiKey.DESCRIBE_GROUPS):
+            r = w.request(_req(15, v, groups=("nope",), include_authorized_operations=False))
+            assert (r.groups[0].error_code, r.groups[0].group_state) == (ErrorCode.none, "Dead")
+        for v in _served(ApiKey.DELETE_GROUPS):
+            r = w.request(_req(42, v, groups_names=(f"absent-{v}",)))
+            assert r.results[0].error_code == ErrorCode.group_id_not_found
+
+
+def _join_sync_heartbeat_leave(w, v: int) -> None:
+    from kio.schema.errors import ErrorCode
+
+    group = f"wire-{v}-{uuid.uuid4().hex[:6]}"
+    join = dict(
+        group_id=group,
+        session_timeout=SESSION_MS,
+        rebalance_timeout=SESSION_MS,
+        member_id="",
+        group_instance_id=None,
+        protocol_type="consumer",
+        protocols=(_part(11, v, "JoinGroupRequestProtocol", name="range", metadata=b"\0\0"),),
+        reason=None,
+    )
+    r = w.request(_req(11, v, **join))
+    if v >= 4:  # KIP-394
+        assert r.error_code == ErrorCode.member_id_required and r.member_id
+        r = w.request(_req(11, v, **{**join, "member_id": r.member_id}))
+    assert r.error_code == ErrorCode.none, (v, r.error_code)
+    assert r.leader == r.member_id and r.generation_id == 1 and len(r.members) == 1
+    member, gen = r.member_id, r.generation_id
+    sv = min(v, 5)
+    assignment = _part(14, sv, "SyncGroupRequestAssignment", member_id=member, assignment=b"A")
+    r = w.request(
+        _req(
+            14,
+            sv,
+            group_id=group,
+            generation_id=gen,
+            member_id=member,
+            group_instance_id=None,
+            protocol_type="consumer",
+            protocol_name="range",
+            assignments=(assignment,),
+        )
+    )
+    assert (r.error_code, r.assignment) == (ErrorCode.none, b"A")
+    hv = min(v, 4)
+    hb = dict(group_id=group, generation_id=gen, member_id=member, group_instance_id=None)
+    assert w.request(_req(12, hv, **hb)).error_code == ErrorCode.none
+    stale = w.request(_req(12, hv, **{**hb, "generation_id": gen + 5}))
+    assert stale.error_code == ErrorCode.illegal_generation
+    lv = min(v, 5)
+    if lv >= 3:
+        identity = _part(13, lv, "MemberIdentity", member_id=member, group_instance_id=None)
+        r = w.request(_req(13, lv, group_id=group, members=(identity,)))
+        assert [m.error_code for m in r.members] == [ErrorCode.none]
+    else:
+        r = w.request(_req(13, lv, group_id=group, member_id=member))
+    assert r.error_code == ErrorCode.none
+    assert w.request(_req(12, hv, **hb)).error_code == ErrorCode.unknown_member_id
+
+
+def _commit_and_fetch(w, v: int, topic: str) -> None:
+    from kio.schema.errors import ErrorCode
+
+    group = f"commit-{v}-{uuid.uuid4().hex[:6]}"
+    partitions = tuple(
+        _part(
+            8,
+            v,
+            "OffsetCommitRequestPartition",
+            partition_index=p,
+            committed_offset=10 + p,
+            committed_leader_epoch=-1,
+            committed_metadata="meta",
+        )
+        for p in range(PARTITIONS + 1)  # the last one does not exist
+    )
+    r = w.request(
+        _req(
+            8,
+            v,
+            group_id=group,
+            generation_id_or_member_epoch=-1,  # a simple consumer's commit
+            member_id="",
+            group_instance_id=None,
+            retention_time=-1,
+            topics=(_part(8, v, "OffsetCommitRequestTopic", name=topic, partitions=partitions),),
+        )
+    )
+    codes = [p.error_code for p in r.topics[0].partitions]
+    assert codes == [ErrorCode.none] * PARTITIONS + [ErrorCode.unknown_topic_or_partition]
+    wanted = (0, 1, 99)
+    for fv in range(1, 10):
+        if fv >= 8:
+            t = _part(9, fv, "OffsetFetchRequestTopics", name=topic, partition_indexes=wanted)
+            g = _part(
+                9,
+                fv,
+                "OffsetFetchRequestGroup",
+                group_id=group,
+                member_id=None,
+                member_epoch=-1,
+                topics=(t,),
+            )
+            r = w.request(_req(9, fv, groups=(g,), require_stable=False))
+            topics = r.groups[0].topics
+        else:
+            t = _part(9, fv, "OffsetFetchRequestTopic", name=topic, partition_indexes=wanted)
+            r = w.request(_req(9, fv, group_id=group, topics=(t,), require_stable=False))
+            topics = r.topics
+        got = {p.partition_index: p.committed_offset for p in topics[0].partitions}
+        assert got == {0: 10, 1: 11, 99: -1}, (v, fv, got)
+        metadata = {p.partition_index: p.metadata for p in topics[0].partitions}
+        assert metadata[0] == "meta"
+
+
+def test_deleting_a_topic_forgets_its_committed_offsets(broker):
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient
+
+    bs, topic, group = broker.bootstrap, _topic("del"), _topic("g")
+    _create_and_fill(bs, topic, per_partition=1)
+    c = Consumer({"bootstrap.servers": bs, "group.id": group})
+    c.commit(offsets=[TopicPartition(topic, 0, 1)], asynchronous=False)
+    c.close()
+    assert _committed(bs, group, topic)[0] == 1
+    admin = AdminClient({"bootstrap.servers": bs})
+    admin.delete_topics([topic])[topic].result(30)
+    _create_and_fill(bs, topic, per_partition=1)
+    assert _committed(bs, group, topic) == {p: -1001 for p in range(PARTITIONS)}
+    broker.restart()  # the tombstones hold across a restart too
     assert _committed(bs, group, topic) == {p: -1001 for p in range(PARTITIONS)}
