@@ -11,9 +11,10 @@ machine), creates the sample topics, and runs in background threads:
   fast phases, so its lag grows and then catches up; and ``signup-mailer`` on user-signups,
   which keeps up.
 
-Leaving the block stops the threads and the broker *only if the demo started it* (and removes
-its temporary data directory). The broker child also dies with this process (Linux parent-death
-signal), so even a killed demo leaves nothing running.
+A broker the demo starts also serves its admin HTTP endpoint (``admin_url``), so the
+dashboard shows segments. Leaving the block stops the threads and the broker *only if the
+demo started it* (and removes its temporary data directory). The broker child also dies with
+this process (Linux parent-death signal), so even a killed demo leaves nothing running.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ def _reachable(host: str, port: int, timeout: float = 0.5) -> bool:
         return True
     except OSError:
         return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _die_with_parent() -> None:
@@ -136,6 +143,9 @@ class Demo:
         self.rate = rate  # mean events per second across topics
         self.phase_s = phase_s
         self.broker: subprocess.Popen | None = None
+        # The started broker's admin HTTP endpoint (segments for the dashboard); None when the
+        # demo uses a broker it did not start (its admin address is unknown).
+        self.admin_url: str | None = None
         self._temp_dir: Path | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -186,9 +196,11 @@ class Demo:
         log_path = data.parent / "demo-broker.log"
         listen = f"{'127.0.0.1' if host == 'localhost' else host}:{port}"
         self.status(f"Starting a local broker on {listen} (data in {data}, log {log_path})…")
+        admin = f"127.0.0.1:{_free_port()}"
         with open(log_path, "ab") as log:
             self.broker = subprocess.Popen(
-                [sys.executable, "-m", "broker", "--listen", listen, "--data-dir", str(data)],
+                [sys.executable, "-m", "broker", "--listen", listen, "--data-dir", str(data),
+                 "--set", f"admin.listen={admin}"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 # Own session: the terminal's Ctrl-C reaches the demo, which stops it in order.
                 start_new_session=True,
@@ -203,6 +215,7 @@ class Demo:
                 raise KctlError(f"the demo broker did not listen on {listen} within 30 s; "
                                 f"see {log_path}", ExitCode.ERROR)
             time.sleep(0.1)
+        self.admin_url = f"http://{admin}"
 
     def _create_topics(self) -> None:
         admin = self.cluster.admin()

@@ -90,4 +90,4 @@ def _demo(ctx: typer.Context, interval: float, admin_url: str | None,
     s = settings(ctx)
     with Demo(s, data_dir=data_dir, status=typer.echo) as d:
         note = "demo, broker started by kctl" if d.started_broker else "demo"
-        _run_dashboard(ctx, interval, admin_url, f"{s.bootstrap} ({note})")
+        _run_dashboard(ctx, interval, admin_url or d.admin_url, f"{s.bootstrap} ({note})")

@@ -274,3 +274,26 @@ async def test_internal_topics_hidden_until_toggled(data):
         assert "__consumer_offsets" not in [r[0] for r in rows(table)]
         await pilot.press("i")
         assert "__consumer_offsets" in [r[0] for r in rows(table)]
+
+
+@sync
+async def test_topic_screen_shows_live_segments(broker_factory):
+    from tests.harness import free_port
+
+    admin = f"127.0.0.1:{free_port()}"
+    b = broker_factory("--set", f"admin.listen={admin}", "--set", "log.segment.bytes=1024")
+    c = cluster_for(b.bootstrap)
+    create_topic(c, "pilot-segs", 1)
+    for i in range(20):
+        produce_record(c, "pilot-segs", f"k{i}", "x" * 100)
+    app = DashboardApp(c, interval=0.5, admin_url=f"http://{admin}")
+    async with app.run_test(size=LARGE) as pilot:
+        await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
+        await open_topic(pilot, app, "pilot-segs")
+        panel = app.screen.query_one("#segments", Static)
+        await until(pilot, lambda: "Segments of partition 0" in str(panel.render()),
+                    what="segments")
+        text = str(panel.render())
+        # 20 records of ~170 bytes in 1 KiB segments: several rolled, one active.
+        assert text.count("offsets ") >= 3 and text.count("active") == 1
+        assert "offsets 0-" in text

@@ -9,6 +9,7 @@ from kctl.client import Cluster
 from kctl.demo import LAGGING_GROUP, TOPICS, Demo, EventFactory
 from kctl.options import Settings
 from tests.harness import free_port, wait_for
+from tui.data.segments import fetch_partition_segments
 from tui.data.snapshot import fetch_snapshot
 
 
@@ -29,6 +30,8 @@ def test_demo_starts_broker_traffic_and_stops_everything():
         assert demo.started_broker and _listening(port)
         data_dir = demo._temp_dir
         assert data_dir is not None and data_dir.exists()
+        segs = fetch_partition_segments(demo.admin_url, "orders", 0)
+        assert segs.unavailable is None and segs.rows[-1]["active"]
         cluster = Cluster(settings)
         snap = fetch_snapshot(cluster)
         assert {t.name: len(t.partitions) for t in snap.topics if not t.internal} == TOPICS

@@ -12,7 +12,18 @@ from tui.data.snapshot import ClusterSnapshot
 from tui.screens.base import DashboardScreen
 from tui.widgets.tables import num, rate, refill, selected_key, size
 
-SEGMENT_FIELDS = ("base_offset", "next_offset", "end_offset", "records", "size_bytes", "active")
+
+def segment_line(seg: dict) -> str:
+    """One segment as ``offsets 0-119  4.0 KiB  active cleaned`` (fields the broker sent)."""
+    parts = []
+    base, nxt = seg.get("base_offset"), seg.get("next_offset", seg.get("end_offset"))
+    if base is not None:
+        parts.append(f"offsets {base}-{nxt - 1}" if isinstance(nxt, int) and nxt > base
+                     else f"offsets {base}- (empty)")
+    if isinstance(seg.get("size_bytes"), int):
+        parts.append(size(seg["size_bytes"]))
+    parts += [flag for flag in ("active", "cleaned") if seg.get(flag)]
+    return "  ".join(parts) or str(seg)
 
 
 def _ids(ids: tuple[int, ...]) -> str:
@@ -85,9 +96,8 @@ class TopicScreen(DashboardScreen):
         if segs.unavailable:
             panel.update(segs.unavailable)
             return
-        lines = [f"[b]Segments of partition {partition}[/] ({len(segs.rows)})"]
-        for s in segs.rows:
-            lines.append("  ".join(f"{k}={s[k]}" for k in SEGMENT_FIELDS if k in s))
+        lines = [f"[b]Segments of partition {partition}[/] ({len(segs.rows)}, oldest first)"]
+        lines += [f"  {segment_line(seg)}" for seg in segs.rows]
         panel.update("\n".join(lines))
 
     def action_tail(self) -> None:
