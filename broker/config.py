@@ -1,25 +1,41 @@
 """Broker configuration, keyed by Apache Kafka's broker config names.
 
-Values come from defaults, a TOML file (nested tables flatten with dots, so
-``[log] "retention.ms" = 1`` is ``log.retention.ms``), ``--set KEY=VALUE`` overrides, and
-dynamic changes made at runtime through (Incremental)AlterConfigs, in rising precedence.
-Unknown keys and bad values are a ConfigError naming the key: one line for the user.
+Values come from four layers, in rising precedence: the definition's default, the TOML file
+(nested tables flatten with dots, so ``[log] "retention.ms" = 1`` is ``log.retention.ms``),
+``--set KEY=VALUE`` overrides, and dynamic configs changed at runtime through
+(Incremental)AlterConfigs and kept in the metadata log. Dynamic configs come as a cluster-wide
+default (resource name "") and per broker (resource name = node id); per broker wins.
+
+Unknown keys, wrong types and out-of-range values are a ConfigError whose message is one line
+naming the key, so the CLI can print it as is.
+
+Keys that Kafka spells several ways (``log.retention.ms`` / ``.minutes`` / ``.hours``,
+``log.roll.ms`` / ``.hours``) are synonyms resolved in Kafka's order: the finest unit that is
+set wins, whatever its layer.
 """
 
 from __future__ import annotations
 
+import base64
+import enum
 import os
+import re
+import sys
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 LONG_MAX = 2**63 - 1
 
-# Kafka's DescribeConfigs source numbers and config type numbers.
-DYNAMIC_TOPIC_CONFIG, DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG = 1, 2, 3
-STATIC_BROKER_CONFIG, DEFAULT_CONFIG = 4, 5
+# Kafka's DescribeConfigs source numbers.
+DYNAMIC_TOPIC_CONFIG = 1
+DYNAMIC_BROKER_CONFIG = 2
+DYNAMIC_DEFAULT_BROKER_CONFIG = 3
+STATIC_BROKER_CONFIG = 4
+DEFAULT_CONFIG = 5
+
+# Kafka's DescribeConfigs config type numbers (v3+).
 CONFIG_TYPES = {
     "boolean": 1,
     "string": 2,
@@ -31,31 +47,185 @@ CONFIG_TYPES = {
     "class": 8,
     "password": 9,
 }
+_INT_BOUNDS = {"short": 2**15, "int": 2**31, "long": 2**63}
 
 
 class ConfigError(ValueError):
-    """A configuration key or value the broker cannot run with."""
+    """A configuration key or value the broker cannot run with (message: one line)."""
+
+
+class Origin(enum.Enum):
+    """Where a broker config's value came from; ``kafka_source`` is what DescribeConfigs says."""
+
+    DEFAULT = "default"
+    FILE = "file"  # the TOML file
+    OVERRIDE = "--set"  # a --set KEY=VALUE (or a CLI option mapped onto one)
+    DYNAMIC_DEFAULT = "dynamic cluster default"  # AlterConfigs on broker resource ""
+    DYNAMIC = "dynamic"  # AlterConfigs on this broker's resource
+
+    @property
+    def kafka_source(self) -> int:
+        return _KAFKA_SOURCES[self]
+
+
+# Kafka does not tell a file from a command line: both are STATIC_BROKER_CONFIG.
+_KAFKA_SOURCES = {
+    Origin.DEFAULT: DEFAULT_CONFIG,
+    Origin.FILE: STATIC_BROKER_CONFIG,
+    Origin.OVERRIDE: STATIC_BROKER_CONFIG,
+    Origin.DYNAMIC_DEFAULT: DYNAMIC_DEFAULT_BROKER_CONFIG,
+    Origin.DYNAMIC: DYNAMIC_BROKER_CONFIG,
+}
+
+
+# --- validators: each names what is wrong with a parsed value, or returns None ---------------
+
+
+class Validator(Protocol):
+    def check(self, value: Any) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    low: float | None = None
+    high: float | None = None
+
+    def check(self, value: Any) -> str | None:
+        if self.low is not None and value < self.low:
+            return f"must be at least {_num(self.low)}" if self.high is None else self._between()
+        if self.high is not None and value > self.high:
+            return f"must be at most {_num(self.high)}" if self.low is None else self._between()
+        return None
+
+    def _between(self) -> str:
+        return f"must be between {_num(self.low)} and {_num(self.high)}"
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """An enumeration; for list configs every item must be one of the choices."""
+
+    choices: tuple[str, ...]
+
+    def check(self, value: Any) -> str | None:
+        items = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and not value:
+            return f"must list at least one of {', '.join(self.choices)}"
+        if any(x not in self.choices for x in items):
+            return f"must be one of {', '.join(self.choices)}"
+        return None
+
+
+def at_least(n: float) -> Range:
+    return Range(low=n)
+
+
+def between(low: float, high: float) -> Range:
+    return Range(low, high)
+
+
+def one_of(*choices: str) -> OneOf:
+    return OneOf(tuple(choices))
+
+
+def _num(n: float | None) -> str:
+    return str(int(n)) if isinstance(n, float) and n.is_integer() else str(n)
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """One entry of ``listeners``: NAME://HOST:PORT (an empty host means every interface)."""
+
+    name: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.name}://{host}:{self.port}"
+
+
+_LISTENER = re.compile(r"^([A-Za-z0-9_]+)://(\[[0-9A-Fa-f:.]+\]|[^:\[\]/]*):(\d{1,5})$")
+
+
+def parse_listener(text: str) -> Listener:
+    """'PLAINTEXT://127.0.0.1:9092' -> Listener; ValueError with a reason otherwise."""
+    m = _LISTENER.match(text.strip())
+    if not m or int(m.group(3)) > 65535:
+        raise ValueError(f"{text!r} is not NAME://HOST:PORT (e.g. PLAINTEXT://127.0.0.1:9092)")
+    return Listener(m.group(1).upper(), m.group(2).strip("[]"), int(m.group(3)))
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerList:
+    def check(self, value: Any) -> str | None:
+        try:
+            listeners = [parse_listener(x) for x in value]
+        except ValueError as e:
+            return f"has {e}"
+        names = [x.name for x in listeners]
+        if len(set(names)) != len(names):
+            return "names a listener twice"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    def check(self, value: Any) -> str | None:
+        _, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or int(port) > 65535:
+            return "is not HOST:PORT"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterIdFormat:
+    """Kafka's cluster ids are a UUID in URL-safe base64 without padding: 22 characters."""
+
+    def check(self, value: Any) -> str | None:
+        if len(value) == 22 and re.fullmatch(r"[A-Za-z0-9_-]{22}", value):
+            try:
+                if len(base64.urlsafe_b64decode(value + "==")) == 16:
+                    return None
+            except ValueError:
+                pass
+        return "is not a cluster id (a UUID in 22 characters of URL-safe base64)"
+
+
+# --- definitions ------------------------------------------------------------------------------
+
+HIGH, MEDIUM, LOW = "high", "medium", "low"
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigDef:
     name: str
-    type: str
-    default: Any
+    type: str  # a key of CONFIG_TYPES
+    default: Any  # a value of the type, None, or a zero-argument callable computing it
     doc: str
-    validator: Callable[[Any], str | None] | None = None
-    dynamic: bool = False  # may change at runtime (kctl configs alter --broker)
+    validator: Validator | None = None
+    importance: str = MEDIUM
+    dynamic: bool = False  # may change at runtime through (Incremental)AlterConfigs
 
-    def parse(self, raw: Any) -> Any:
+    @property
+    def sensitive(self) -> bool:
+        return self.type == "password"
+
+    def default_value(self) -> Any:
+        return self.default() if callable(self.default) else self.default
+
+    def parse(self, raw: Any, where: str = "") -> Any:
         """Turn a TOML value or a string into this config's type, validated."""
+        suffix = f" ({where})" if where else ""
+        shown = "***" if self.sensitive else repr(raw)
         try:
             value = _coerce(self.type, raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"{self.name}: {raw!r} is not a valid {self.type}") from None
+            raise ConfigError(f"{self.name}: {shown} is not a valid {self.type}{suffix}") from None
         if self.validator is not None and value is not None:
-            problem = self.validator(value)
+            problem = self.validator.check(value)
             if problem:
-                raise ConfigError(f"{self.name}: {raw!r} {problem}")
+                raise ConfigError(f"{self.name}: {shown} {problem}{suffix}")
         return value
 
 
@@ -65,66 +235,114 @@ def _coerce(kind: str, raw: Any) -> Any:
     if kind == "boolean":
         if isinstance(raw, bool):
             return raw
-        text = str(raw).strip().lower()
-        if text not in ("true", "false"):
+        if not isinstance(raw, str) or raw.strip().lower() not in ("true", "false"):
             raise ValueError(raw)
-        return text == "true"
-    if kind in ("int", "long", "short"):
-        if isinstance(raw, bool):
+        return raw.strip().lower() == "true"
+    if kind in _INT_BOUNDS:
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise TypeError(raw)
+        value = int(raw.strip()) if isinstance(raw, str) else raw
+        bound = _INT_BOUNDS[kind]
+        if not -bound <= value < bound:
             raise ValueError(raw)
-        return int(str(raw).strip())
+        return value
     if kind == "double":
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise TypeError(raw)
         return float(raw)
     if kind == "list":
-        if isinstance(raw, list):
-            return [str(x).strip() for x in raw]
-        return [x.strip() for x in str(raw).split(",") if x.strip()]
+        items = (
+            raw if isinstance(raw, list) else str(raw).split(",") if isinstance(raw, str) else None
+        )
+        if items is None or any(not isinstance(x, str | int) or isinstance(x, bool) for x in items):
+            raise TypeError(raw)
+        return [str(x).strip() for x in items if str(x).strip()]
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise TypeError(raw)
     return str(raw)
 
 
-def at_least(n: float) -> Callable[[Any], str | None]:
-    return lambda v: None if v >= n else f"must be at least {n}"
-
-
-def between(lo: float, hi: float) -> Callable[[Any], str | None]:
-    return lambda v: None if lo <= v <= hi else f"must be between {lo} and {hi}"
-
-
-def one_of(*choices: str) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        values = v if isinstance(v, list) else [v]
-        bad = [x for x in values if x not in choices]
-        return f"must be one of {', '.join(choices)}" if bad else None
-
-    return check
-
-
 def default_data_dir() -> str:
+    """A per-user data directory: $XDG_DATA_HOME/kctl/broker or ~/.local/share/kctl/broker."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(
         os.path.expanduser("~"), ".local", "share"
     )
     return os.path.join(base, "kctl", "broker")
 
 
+_COMPRESSION = ("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")
+
 _D = ConfigDef
 DEFINITIONS: dict[str, ConfigDef] = {
     d.name: d
     for d in [
-        _D("node.id", "int", 1, "This broker's id in the cluster.", at_least(0)),
-        _D("cluster.id", "string", None, "Cluster id; generated on first start when unset."),
-        _D("listeners", "list", ["PLAINTEXT://127.0.0.1:9092"], "Addresses to listen on."),
+        # Node and network.
+        _D("node.id", "int", 1, "This broker's id in the cluster.", at_least(0), HIGH),
         _D(
-            "advertised.listeners", "list", None, "Addresses given to clients (default: listeners)."
+            "cluster.id",
+            "string",
+            None,
+            "Cluster id; generated on first start when unset, then kept in meta.properties.",
+            ClusterIdFormat(),
+            HIGH,
         ),
-        _D("log.dirs", "list", None, "Directory of the logs (default: a per-user data directory)."),
+        _D(
+            "listeners",
+            "list",
+            ["PLAINTEXT://127.0.0.1:9092"],
+            "Comma-separated NAME://HOST:PORT addresses to listen on.",
+            ListenerList(),
+            HIGH,
+        ),
+        _D(
+            "advertised.listeners",
+            "list",
+            None,
+            "Addresses given to clients, NAME://HOST:PORT (default: the listeners).",
+            ListenerList(),
+            HIGH,
+        ),
+        _D(
+            "socket.request.max.bytes",
+            "int",
+            104857600,
+            "Largest request frame accepted.",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "admin.listen",
+            "string",
+            None,
+            "HOST:PORT of the HTTP admin and metrics endpoint (kctl-specific; off when unset).",
+            HostPort(),
+        ),
+        # Topics.
+        _D(
+            "log.dirs",
+            "list",
+            lambda: [default_data_dir()],
+            "Data directory (kctl default: a per-user data directory, not /tmp).",
+            None,
+            HIGH,
+        ),
         _D(
             "auto.create.topics.enable",
             "boolean",
             True,
-            "Create unknown topics on metadata requests.",
+            "Create unknown topics on metadata requests (dynamic in kctl, static in Kafka).",
+            None,
+            HIGH,
             dynamic=True,
         ),
-        _D("num.partitions", "int", 1, "Partitions of auto-created topics.", at_least(1), True),
+        _D(
+            "num.partitions",
+            "int",
+            1,
+            "Partitions of auto-created topics (dynamic in kctl, static in Kafka).",
+            at_least(1),
+            dynamic=True,
+        ),
         _D(
             "default.replication.factor",
             "int",
@@ -133,61 +351,84 @@ DEFINITIONS: dict[str, ConfigDef] = {
             at_least(1),
         ),
         _D(
-            "message.max.bytes", "int", 1048588, "Largest record batch accepted.", at_least(0), True
+            "delete.topic.enable",
+            "boolean",
+            True,
+            "Allow topics to be deleted.",
+            None,
+            HIGH,
         ),
         _D(
-            "socket.request.max.bytes",
+            "message.max.bytes",
             "int",
-            104857600,
-            "Largest request frame accepted.",
-            at_least(1),
+            1048588,
+            "Largest record batch accepted (topic: max.message.bytes).",
+            at_least(0),
+            HIGH,
+            dynamic=True,
         ),
+        _D(
+            "min.insync.replicas",
+            "int",
+            1,
+            "In-sync replicas an acks=all write needs.",
+            at_least(1),
+            HIGH,
+            dynamic=True,
+        ),
+        _D(
+            "compression.type",
+            "string",
+            "producer",
+            "Compression of stored batches; producer keeps the producer's.",
+            one_of(*_COMPRESSION),
+            HIGH,
+            dynamic=True,
+        ),
+        # Log segments and retention.
         _D(
             "log.segment.bytes",
             "int",
             1073741824,
-            "Segment size before a roll.",
+            "Segment size before a roll (at least 14 bytes, Kafka 3.x's rule).",
             at_least(14),
-            True,
+            HIGH,
+            dynamic=True,
         ),
         _D(
             "log.roll.ms",
             "long",
             None,
-            "Segment age before a roll (overrides log.roll.hours).",
+            "Segment age in ms before a roll (wins over log.roll.hours).",
             at_least(1),
-            True,
+            dynamic=True,
         ),
-        _D("log.roll.hours", "int", 168, "Segment age in hours before a roll.", at_least(1)),
+        _D("log.roll.hours", "int", 168, "Segment age in hours before a roll.", at_least(1), HIGH),
         _D(
             "log.retention.ms",
             "long",
             None,
-            "Retention by time; -1 keeps forever.",
+            "Retention by time; -1 keeps forever (wins over .minutes and .hours).",
             at_least(-1),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.retention.minutes",
             "int",
             None,
-            "Retention in minutes (below log.retention.ms).",
+            "Retention in minutes (wins over log.retention.hours).",
             at_least(-1),
+            HIGH,
         ),
-        _D(
-            "log.retention.hours",
-            "int",
-            168,
-            "Retention in hours (below .minutes and .ms).",
-            at_least(-1),
-        ),
+        _D("log.retention.hours", "int", 168, "Retention in hours.", at_least(-1), HIGH),
         _D(
             "log.retention.bytes",
             "long",
             -1,
             "Retention by size per partition; -1 is unlimited.",
             at_least(-1),
-            True,
+            HIGH,
+            dynamic=True,
         ),
         _D(
             "log.retention.check.interval.ms",
@@ -202,7 +443,7 @@ DEFINITIONS: dict[str, ConfigDef] = {
             ["delete"],
             "delete, compact, or both.",
             one_of("delete", "compact"),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.index.interval.bytes",
@@ -210,7 +451,7 @@ DEFINITIONS: dict[str, ConfigDef] = {
             4096,
             "Log bytes between offset index entries.",
             at_least(0),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.index.size.max.bytes",
@@ -218,32 +459,35 @@ DEFINITIONS: dict[str, ConfigDef] = {
             10485760,
             "Largest index file before a roll.",
             at_least(4),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.flush.interval.messages",
             "long",
             LONG_MAX,
-            "fsync after this many records.",
+            "fsync after this many records (the default, Long.MAX_VALUE, means never).",
             at_least(1),
-            True,
+            HIGH,
+            dynamic=True,
         ),
         _D(
             "log.flush.interval.ms",
             "long",
             None,
-            "fsync when data is older than this.",
+            "fsync when unflushed data is older than this (unset: never).",
             at_least(0),
-            True,
+            HIGH,
+            dynamic=True,
         ),
         _D(
             "log.message.timestamp.type",
             "string",
             "CreateTime",
-            "CreateTime or LogAppendTime.",
+            "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's.",
             one_of("CreateTime", "LogAppendTime"),
-            True,
+            dynamic=True,
         ),
+        # Log cleaner (compaction).
         _D("log.cleaner.enable", "boolean", True, "Run the log cleaner for compacted topics."),
         _D("log.cleaner.threads", "int", 1, "Cleaner workers.", at_least(0)),
         _D(
@@ -252,126 +496,143 @@ DEFINITIONS: dict[str, ConfigDef] = {
             0.5,
             "Dirty ratio that triggers cleaning.",
             between(0, 1),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.cleaner.delete.retention.ms",
             "long",
             86400000,
-            "How long tombstones are kept.",
+            "How long tombstones are kept after cleaning.",
             at_least(0),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.cleaner.min.compaction.lag.ms",
             "long",
             0,
-            "Minimum age before compaction.",
+            "Minimum age of a record before it may be compacted.",
             at_least(0),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.cleaner.max.compaction.lag.ms",
             "long",
             LONG_MAX,
-            "Maximum age before compaction.",
+            "Maximum age of a record before it must be compacted.",
             at_least(1),
-            True,
+            dynamic=True,
         ),
         _D(
             "log.cleaner.backoff.ms",
             "long",
             15000,
-            "Cleaner sleep when nothing to clean.",
+            "Cleaner sleep when nothing needs cleaning.",
             at_least(0),
         ),
         _D(
             "log.cleaner.io.max.bytes.per.second",
             "double",
-            float(2**63),
-            "Cleaner I/O throttle.",
-            at_least(1),
+            sys.float_info.max,
+            "Cleaner I/O throttle (read plus write).",
+            Range(low=sys.float_info.min),
         ),
-        _D(
-            "min.insync.replicas",
-            "int",
-            1,
-            "In-sync replicas an acks=all write needs.",
-            at_least(1),
-            True,
-        ),
-        _D("delete.topic.enable", "boolean", True, "Allow topics to be deleted."),
-        _D(
-            "compression.type",
-            "string",
-            "producer",
-            "Broker-side compression of topics.",
-            one_of("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
-            True,
-        ),
+        # Consumer groups and offsets.
         _D(
             "offsets.topic.num.partitions",
             "int",
             50,
-            "Partitions of __consumer_offsets.",
+            "Partitions of __consumer_offsets (fixed once the topic exists).",
             at_least(1),
+            HIGH,
         ),
         _D(
             "offsets.topic.replication.factor",
             "short",
             1,
-            "Replication of __consumer_offsets.",
+            "Replication factor of __consumer_offsets.",
             at_least(1),
+            HIGH,
         ),
         _D(
             "offsets.retention.minutes",
             "int",
             10080,
-            "Committed offsets of empty groups expire.",
+            "Committed offsets of an empty group expire after this.",
             at_least(1),
+            HIGH,
         ),
         _D(
             "offsets.retention.check.interval.ms",
             "long",
             600000,
-            "How often offsets expire.",
+            "How often expired offsets are removed.",
             at_least(1),
+            HIGH,
         ),
-        # Kafka's default is 3000 ms; a development broker should not make users wait.
         _D(
             "group.initial.rebalance.delay.ms",
             "int",
             100,
-            "Wait for more members on a new group.",
+            "Wait for more members before a new group's first rebalance "
+            "(kctl default 100 ms so a development broker is quick; Kafka's is 3000).",
             at_least(0),
         ),
-        _D("group.min.session.timeout.ms", "int", 6000, "Smallest session timeout.", at_least(0)),
-        _D("group.max.session.timeout.ms", "int", 1800000, "Largest session timeout.", at_least(0)),
+        _D(
+            "group.min.session.timeout.ms",
+            "int",
+            6000,
+            "Smallest session timeout a member may ask for.",
+            at_least(0),
+        ),
+        _D(
+            "group.max.session.timeout.ms",
+            "int",
+            1800000,
+            "Largest session timeout a member may ask for.",
+            at_least(0),
+        ),
+        # Producers and transactions.
         _D(
             "transactional.id.expiration.ms",
             "int",
             604800000,
-            "Idle transactional ids expire.",
+            "Idle transactional ids expire after this.",
             at_least(1),
         ),
         _D(
             "producer.id.expiration.ms",
             "int",
             86400000,
-            "Idle producer state expires.",
+            "Idle producer state expires after this.",
             at_least(1),
+            LOW,
         ),
+        # Authorization.
         _D(
-            "admin.listen",
+            "super.users",
             "string",
             None,
-            "HOST:PORT of the HTTP admin and metrics endpoint "
-            "(kctl-specific; disabled when unset).",
+            "Principals allowed everything, separated by semicolons (User:alice;User:bob).",
         ),
-        _D("super.users", "list", [], "Principals allowed everything."),
-        _D("allow.everyone.if.no.acl.found", "boolean", True, "Allow when no ACL matches."),
+        _D(
+            "allow.everyone.if.no.acl.found",
+            "boolean",
+            False,
+            "When an authorizer is on: allow a resource that no ACL matches (Kafka: false).",
+        ),
     ]
 }
+
+# Keys Kafka spells in several units: finest first, each with its factor to the first's unit.
+SYNONYM_GROUPS: tuple[tuple[tuple[str, int], ...], ...] = (
+    (
+        ("log.retention.ms", 1),
+        ("log.retention.minutes", 60_000),
+        ("log.retention.hours", 3_600_000),
+    ),
+    (("log.roll.ms", 1), ("log.roll.hours", 3_600_000)),
+)
+_GROUP_OF = {name: group for group in SYNONYM_GROUPS for name, _ in group}
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,12 +644,14 @@ class Synonym:
 
 @dataclass(frozen=True, slots=True)
 class ConfigEntry:
-    """One config as DescribeConfigs reports it."""
+    """One config as DescribeConfigs (v1-v4) reports it, for a broker or a topic."""
 
+    name: str
     value: str | None
     source: int
     config_type: int
     documentation: str
+    default: str | None = None  # the value with nothing configured
     synonyms: tuple[Synonym, ...] = ()
     read_only: bool = False
     sensitive: bool = False
@@ -406,106 +669,236 @@ def render(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, list):
         return ",".join(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return repr(value)
     return str(value)
 
 
 @dataclass
 class BrokerConfig:
     static: dict[str, Any] = field(default_factory=dict)  # from the file and --set
-    dynamic: dict[str, Any] = field(default_factory=dict)  # from the metadata log
+    static_origin: dict[str, Origin] = field(default_factory=dict)  # FILE or OVERRIDE per key
+    dynamic_default: dict[str, Any] = field(default_factory=dict)  # cluster-wide, resource ""
+    dynamic: dict[str, Any] = field(default_factory=dict)  # this broker, resource = node id
 
-    def raw(self, name: str) -> tuple[Any, int]:
+    # --- lookups --------------------------------------------------------------------------
+
+    def layers(self, name: str) -> list[tuple[Any, Origin]]:
+        """Every value ``name`` has, highest precedence first; the default last if not None."""
+        out = []
         if name in self.dynamic:
-            return self.dynamic[name], DYNAMIC_BROKER_CONFIG
+            out.append((self.dynamic[name], Origin.DYNAMIC))
+        if name in self.dynamic_default:
+            out.append((self.dynamic_default[name], Origin.DYNAMIC_DEFAULT))
         if name in self.static:
-            return self.static[name], STATIC_BROKER_CONFIG
-        return DEFINITIONS[name].default, DEFAULT_CONFIG
+            out.append((self.static[name], self.static_origin.get(name, Origin.FILE)))
+        default = _definition(name).default_value()
+        if default is not None:
+            out.append((default, Origin.DEFAULT))
+        return out
+
+    def lookup(self, name: str) -> tuple[Any, Origin]:
+        """The effective value of ``name`` itself (not its synonyms) and where it came from."""
+        layers = self.layers(name)
+        return layers[0] if layers else (None, Origin.DEFAULT)
 
     def get(self, name: str) -> Any:
-        if name == "log.dirs":
-            dirs = self.raw(name)[0]
-            return dirs or [default_data_dir()]
-        return self.raw(name)[0]
+        return self.lookup(name)[0]
 
-    # Derived values with Kafka's precedence rules.
+    def origin(self, name: str) -> Origin:
+        return self.lookup(name)[1]
+
+    def synonyms(self, name: str) -> list[Synonym]:
+        """Kafka's synonym list: each spelling of the key, finest first, each layer in order."""
+        names = [n for n, _ in _GROUP_OF.get(name, ((name, 1),))]
+        sensitive = _definition(name).sensitive
+        return [
+            Synonym(n, None if sensitive else render(v), o.kafka_source)
+            for n in names
+            for v, o in self.layers(n)
+        ]
+
+    def resolved(self, name: str) -> tuple[Any, Synonym | None]:
+        """The value ``name`` takes after synonyms (in its own unit), and the synonym giving it."""
+        factors = dict(_GROUP_OF.get(name, ((name, 1),)))
+        for n in factors:
+            layers = self.layers(n)
+            if layers:
+                value, o = layers[0]
+                if isinstance(value, int) and not isinstance(value, bool):
+                    value = -1 if value < 0 else value * factors[n] // factors[name]
+                return value, Synonym(n, render(layers[0][0]), o.kafka_source)
+        return None, None
+
+    # --- typed views of the common keys ---------------------------------------------------
+
+    @property
+    def node_id(self) -> int:
+        return self.get("node.id")
+
+    @property
+    def cluster_id(self) -> str | None:
+        return self.get("cluster.id")
+
+    @property
+    def listeners(self) -> list[Listener]:
+        return [parse_listener(x) for x in self.get("listeners")]
+
+    @property
+    def advertised_listeners(self) -> list[Listener]:
+        advertised = self.get("advertised.listeners")
+        return [parse_listener(x) for x in advertised] if advertised else self.listeners
+
+    @property
+    def log_dirs(self) -> list[Path]:
+        return [Path(d).expanduser() for d in self.get("log.dirs")]
+
+    @property
+    def admin_listen(self) -> tuple[str, int] | None:
+        value = self.get("admin.listen")
+        if not value:
+            return None
+        host, _, port = value.rpartition(":")
+        return host.strip("[]") or "0.0.0.0", int(port)
+
     @property
     def retention_ms(self) -> int:
-        for name, factor in (
-            ("log.retention.ms", 1),
-            ("log.retention.minutes", 60_000),
-            ("log.retention.hours", 3_600_000),
-        ):
-            value = self.get(name)
-            if value is not None:
-                return -1 if value < 0 else value * factor
-        return -1
+        """log.retention.ms, else .minutes, else .hours, in ms; -1 keeps forever."""
+        return self.resolved("log.retention.ms")[0]
 
     @property
     def roll_ms(self) -> int:
-        ms = self.get("log.roll.ms")
-        return ms if ms is not None else self.get("log.roll.hours") * 3_600_000
+        return self.resolved("log.roll.ms")[0]
 
-    def set_dynamic(self, name: str, value: str | None) -> None:
-        """Apply a dynamic broker config (None removes it); raises ConfigError."""
+    @property
+    def flush_interval_messages(self) -> int | None:
+        """None means never (Kafka's default is Long.MAX_VALUE)."""
+        n = self.get("log.flush.interval.messages")
+        return None if n >= LONG_MAX else n
+
+    @property
+    def flush_interval_ms(self) -> int | None:
+        return self.get("log.flush.interval.ms")
+
+    @property
+    def super_users(self) -> list[str]:
+        return [u.strip() for u in (self.get("super.users") or "").split(";") if u.strip()]
+
+    # --- changes at runtime ---------------------------------------------------------------
+
+    def set_dynamic(self, name: str, value: str | None, *, cluster_default: bool = False) -> None:
+        """Set (or, with None, remove) a dynamic broker config; raises ConfigError."""
         definition = DEFINITIONS.get(name)
         if definition is None:
-            raise ConfigError(f"unknown broker config {name}")
+            raise ConfigError(f"unknown broker config {name!r}")
         if not definition.dynamic:
-            raise ConfigError(f"{name} cannot be changed while the broker runs")
+            raise ConfigError(f"{name} cannot be changed while the broker runs (read-only)")
+        layer = self.dynamic_default if cluster_default else self.dynamic
         if value is None:
-            self.dynamic.pop(name, None)
+            layer.pop(name, None)
         else:
-            self.dynamic[name] = definition.parse(value)
+            layer[name] = definition.parse(value)
 
     def describe(self) -> dict[str, ConfigEntry]:
+        """Every broker config as DescribeConfigs on a BROKER resource reports it."""
         out = {}
         for name, d in DEFINITIONS.items():
-            value, source = self.raw(name)
+            synonyms = tuple(self.synonyms(name))
+            value = None if d.sensitive else render(self.get(name))
             out[name] = ConfigEntry(
-                value=render(value),
-                source=source,
+                name=name,
+                value=value,
+                # Kafka: the source of the first synonym that has a value.
+                source=synonyms[0].source if synonyms else DEFAULT_CONFIG,
                 config_type=CONFIG_TYPES[d.type],
                 documentation=d.doc,
+                default=None if d.sensitive else render(d.default_value()),
+                synonyms=synonyms,
                 read_only=not d.dynamic,
-                sensitive=d.type == "password",
-                synonyms=(Synonym(name, render(value), source),),
+                sensitive=d.sensitive,
             )
         return out
 
+    def check(self) -> None:
+        """Rules that tie keys together; raises ConfigError."""
+        listeners = self.listeners
+        ports = [x.port for x in listeners if x.port != 0]
+        if len(set(ports)) != len(ports):
+            raise ConfigError("listeners: each listener needs a different port")
+        names = {x.name for x in listeners}
+        for a in self.advertised_listeners:
+            if a.name not in names:
+                raise ConfigError(
+                    f"advertised.listeners: {a.name} is not one of the listeners "
+                    f"({', '.join(sorted(names))})"
+                )
+        if self.get("advertised.listeners"):
+            for a in self.advertised_listeners:
+                if a.host in ("0.0.0.0", "::") or a.port == 0:
+                    raise ConfigError(
+                        f"advertised.listeners: {a} is not an address clients can reach"
+                    )
+        low, high = (
+            self.get("group.min.session.timeout.ms"),
+            self.get("group.max.session.timeout.ms"),
+        )
+        if low > high:
+            raise ConfigError(
+                f"group.min.session.timeout.ms ({low}) is above group.max.session.timeout.ms "
+                f"({high})"
+            )
 
-def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
+
+def _definition(name: str) -> ConfigDef:
+    try:
+        return DEFINITIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown broker config {name!r}") from None
+
+
+def flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """TOML tables to dotted keys, in file order (a key may come twice; the caller checks)."""
+    out: list[tuple[str, Any]] = []
     for key, value in table.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(flatten(value, name + "."))
+            out += flatten(value, name + ".")
         else:
-            out[name] = value
+            out.append((name, value))
     return out
 
 
+def parse_override(item: str) -> tuple[str, str]:
+    """'KEY=VALUE' -> (KEY, VALUE); the value may itself contain '='."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
+    return key.strip(), value.strip()
+
+
 def load_config(toml_path: Path | None, overrides: list[str]) -> BrokerConfig:
-    """Defaults, then the TOML file, then KEY=VALUE overrides."""
-    raw: dict[str, Any] = {}
+    """Defaults, then the TOML file, then KEY=VALUE overrides; raises ConfigError."""
+    given: list[tuple[str, Any, Origin]] = []
     if toml_path is not None:
         try:
             with open(toml_path, "rb") as f:
-                raw.update(flatten(tomllib.load(f)))
+                doc = tomllib.load(f)
         except OSError as e:
             raise ConfigError(f"cannot read {toml_path}: {e.strerror}") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{toml_path} is not valid TOML: {e}") from None
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
-        raw[key.strip()] = value
-    static = {}
-    for name, value in raw.items():
+        seen: set[str] = set()
+        for name, value in flatten(doc):
+            if name in seen:
+                raise ConfigError(f"{name} is set twice in {toml_path}")
+            seen.add(name)
+            given.append((name, value, Origin.FILE))
+    given += [(*parse_override(item), Origin.OVERRIDE) for item in overrides]
+    cfg = BrokerConfig()
+    for name, value, origin in given:
         definition = DEFINITIONS.get(name)
+        where = f"in {toml_path}" if origin is Origin.FILE else "from --set"
         if definition is None:
-            raise ConfigError(f"unknown broker config {name!r}")
-        static[name] = definition.parse(value)
-    return BrokerConfig(static=static)
+            raise ConfigError(f"unknown broker config {name!r} ({where})")
+        cfg.static[name] = definition.parse(value, where)
+        cfg.static_origin[name] = origin
+    cfg.check()
+    return cfg

@@ -1,40 +1,62 @@
 """The controller: validates cluster changes and commits them as metadata records.
 
-Request handlers call these operations; each raises KafkaError with Apache Kafka's error
-code and a clear message, or commits its records atomically (one batch) to the store.
-Single node: every partition's replicas, ISR and leader are this node.
+Request handlers call these operations. Each either raises KafkaError with Apache Kafka's
+error code and a clear message, changing nothing, or commits its records as one batch (so a
+change lands whole). ``validate_only`` runs every check, including applying the records to a
+scratch copy of the image, and writes nothing.
+
+Single node: every partition's replicas, ISR and leader are this node, so a replication
+factor above 1 is refused. As in Kafka, internal topic names such as ``__consumer_offsets``
+may be created (the group coordinator does so); only ``__cluster_metadata`` is reserved.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from typing import Any
 
-from broker.config import BrokerConfig, ConfigError
+from broker.config import DEFINITIONS, BrokerConfig, ConfigError, render
 from broker.errors import ErrorCode, KafkaError
 from broker.metadata import records as mr
-from broker.metadata.image import TopicImage
+from broker.metadata.image import MetadataImage, TopicImage
 from broker.metadata.store import MetadataStore
-from broker.metadata.topic_config import TOPIC_CONFIGS, validate
+from broker.metadata.topic_config import (
+    TOPIC_CONFIGS,
+    effective_topic_config,
+    is_list,
+    validate,
+    validate_together,
+)
+
+log = logging.getLogger("broker.metadata")
 
 LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]+$")
 MAX_TOPIC_LENGTH = 249
+METADATA_TOPIC = "__cluster_metadata"
 PRODUCER_ID_BLOCK = 1000
-MAX_PARTITIONS = 10_000
+MAX_PARTITIONS = 10_000  # per topic: a guard against typos that would create 10^9 logs
+OPERATIONS = ("SET", "DELETE", "APPEND", "SUBTRACT")
+
+Op = tuple[str, str, str | None]  # (config name, SET|DELETE|APPEND|SUBTRACT, value)
 
 
 def check_topic_name(name: str) -> None:
-    if not name or name in (".", ".."):
-        raise KafkaError(ErrorCode.invalid_topic_exception, f"topic name {name!r} is illegal")
+    """Kafka's topic name rules; KafkaError(INVALID_TOPIC_EXCEPTION) naming the problem."""
+    if not name:
+        raise KafkaError(ErrorCode.invalid_topic_exception, "topic name is empty")
+    if name in (".", ".."):
+        raise KafkaError(ErrorCode.invalid_topic_exception, f"topic name {name!r} is reserved")
     if len(name) > MAX_TOPIC_LENGTH:
         raise KafkaError(
             ErrorCode.invalid_topic_exception,
-            f"topic name is {len(name)} characters; the limit is {MAX_TOPIC_LENGTH}",
+            f"topic name is {len(name)} characters long; the limit is {MAX_TOPIC_LENGTH}",
         )
     if not LEGAL_TOPIC.match(name):
         raise KafkaError(
             ErrorCode.invalid_topic_exception,
-            f"topic name {name!r} may only contain ASCII letters, digits, '.', '_', '-'",
+            f"topic name {name!r} may contain only ASCII letters, digits, '.', '_' and '-'",
         )
 
 
@@ -42,13 +64,220 @@ class Controller:
     def __init__(self, store: MetadataStore, config: BrokerConfig) -> None:
         self.store = store
         self.config = config
-        self._next_pid = store.image.next_producer_id
-        self._pid_limit = store.image.next_producer_id
-        for name, value in store.image.broker_configs.items():
-            self.config.set_dynamic(name, value)
+        # Ids below _pid_limit are reserved on disk; _next_pid is the next one to hand out.
+        self._next_pid = self._pid_limit = store.image.next_producer_id
+        self._load_broker_configs([], store.image)
+        store.subscribe(self._load_broker_configs)  # first, so later listeners see new values
 
     @property
-    def image(self):
+    def image(self) -> MetadataImage:
+        return self.store.image
+
+    @property
+    def node_id(self) -> int:
+        return self.store.node_id
+
+    # --- topics -------------------------------------------------------------------------
+
+    def create_topic(
+        self,
+        name: str,
+        num_partitions: int = -1,
+        replication_factor: int = -1,
+        configs: dict[str, str | None] | None = None,
+        *,
+        assignments: dict[int, list[int]] | None = None,
+        validate_only: bool = False,
+    ) -> TopicImage:
+        """Create a topic (-1 partitions / replication factor: the broker's defaults)."""
+        check_topic_name(name)
+        if name == METADATA_TOPIC:
+            raise KafkaError(
+                ErrorCode.invalid_request, f"creation of internal topic {name} is prohibited"
+            )
+        if name in self.image.topics_by_name:
+            raise KafkaError(ErrorCode.topic_already_exists, f"topic {name} already exists")
+        self._check_collision(name)
+        if assignments:
+            if num_partitions != -1 or replication_factor != -1:
+                raise KafkaError(
+                    ErrorCode.invalid_request,
+                    "give either replica assignments or a partition count and replication "
+                    "factor, not both",
+                )
+            if sorted(assignments) != list(range(len(assignments))):
+                raise KafkaError(
+                    ErrorCode.invalid_replica_assignment,
+                    f"assignments cover partitions {sorted(assignments)}, not 0..n-1",
+                )
+            for replicas in assignments.values():
+                self._check_assignment(replicas)
+            num_partitions, replication_factor = len(assignments), 1
+        if num_partitions == -1:
+            num_partitions = self.config.get("num.partitions")
+        if replication_factor == -1:
+            replication_factor = self.config.get("default.replication.factor")
+        self._check_partition_count(num_partitions)
+        self._check_replication(replication_factor)
+        overrides = self._clean_topic_configs(configs or {})
+        topic_id = uuid.uuid4()  # version 4: random, never the zero UUID
+        recs: list[mr.MetadataRecord] = [mr.TopicRecord(name, topic_id)]
+        recs += [mr.ConfigRecord(mr.TOPIC_RESOURCE, name, k, v) for k, v in overrides.items()]
+        recs += self._partition_records(topic_id, range(num_partitions))
+        return self._commit(recs, validate_only).topics_by_name[name]
+
+    def delete_topic(self, name_or_id: str | uuid.UUID) -> TopicImage:
+        """Delete a topic by name or id; returns what it was."""
+        if not self.config.get("delete.topic.enable"):
+            raise KafkaError(
+                ErrorCode.topic_deletion_disabled,
+                "topic deletion is disabled on this broker (delete.topic.enable=false)",
+            )
+        if isinstance(name_or_id, uuid.UUID):
+            topic = self.image.topics_by_id.get(name_or_id)
+            if topic is None:
+                raise KafkaError(ErrorCode.unknown_topic_id, f"no topic has id {name_or_id}")
+        else:
+            topic = self._topic(name_or_id)
+        self._commit([mr.RemoveTopicRecord(topic.topic_id)], False)
+        return topic
+
+    def create_partitions(
+        self,
+        name: str,
+        new_total: int,
+        *,
+        assignments: list[list[int]] | None = None,
+        validate_only: bool = False,
+    ) -> TopicImage:
+        """Grow a topic to ``new_total`` partitions (partitions can never be removed)."""
+        topic = self._topic(name)
+        current = len(topic.partitions)
+        if new_total == current:
+            raise KafkaError(
+                ErrorCode.invalid_partitions, f"topic {name} already has {current} partitions"
+            )
+        if new_total < current:
+            raise KafkaError(
+                ErrorCode.invalid_partitions,
+                f"topic {name} has {current} partitions; they can only be increased, "
+                f"not to {new_total}",
+            )
+        self._check_partition_count(new_total)
+        if assignments is not None:
+            if len(assignments) != new_total - current:
+                raise KafkaError(
+                    ErrorCode.invalid_replica_assignment,
+                    f"{len(assignments)} assignments for {new_total - current} new partitions",
+                )
+            for replicas in assignments:
+                self._check_assignment(replicas)
+        recs = self._partition_records(topic.topic_id, range(current, new_total))
+        return self._commit(recs, validate_only).topics_by_name[name]
+
+    def alter_topic_configs(
+        self, name: str, ops: list[Op], *, validate_only: bool = False
+    ) -> dict[str, str]:
+        """IncrementalAlterConfigs on a topic; returns the resulting overrides."""
+        topic = self._topic(name)
+        new = dict(topic.configs)
+        for key, op, value in _unique(ops):
+            if key not in TOPIC_CONFIGS:
+                raise KafkaError(ErrorCode.invalid_config, f"unknown topic config {key!r}")
+            if op in ("APPEND", "SUBTRACT"):
+                if not is_list(key):
+                    raise KafkaError(
+                        ErrorCode.invalid_config,
+                        f"{op} applies only to list configs, and {key} is not one",
+                    )
+                base = new.get(key)
+                if base is None:  # append to what the topic has now, not to nothing
+                    base = effective_topic_config({}, self.config)[key].value
+                value = _list_op(op, base, value)
+            if op == "DELETE":
+                new.pop(key, None)
+            else:
+                new[key] = validate(key, value)  # type: ignore[assignment]
+        validate_together(new, self.config)
+        self._commit(self._topic_config_records(name, topic.configs, new), validate_only)
+        return new
+
+    def replace_topic_configs(
+        self, name: str, configs: dict[str, str | None], *, validate_only: bool = False
+    ) -> dict[str, str]:
+        """Legacy AlterConfigs: the given set replaces every override of the topic."""
+        topic = self._topic(name)
+        new = {k: validate(k, v) for k, v in configs.items()}
+        clean = {k: v for k, v in new.items() if v is not None}
+        validate_together(clean, self.config)
+        self._commit(self._topic_config_records(name, topic.configs, clean), validate_only)
+        return clean
+
+    # --- dynamic broker configs ---------------------------------------------------------
+
+    def alter_broker_configs(
+        self, resource: str, ops: list[Op], *, validate_only: bool = False
+    ) -> dict[str, str]:
+        """IncrementalAlterConfigs on broker ``resource`` ("" = every broker's default)."""
+        self._check_broker(resource)
+        new = dict(self.image.broker_configs.get(resource, {}))
+        for key, op, value in _unique(ops):
+            definition = DEFINITIONS.get(key)
+            if definition is None:
+                raise KafkaError(ErrorCode.invalid_config, f"unknown broker config {key!r}")
+            if op in ("APPEND", "SUBTRACT"):
+                if definition.type != "list":
+                    raise KafkaError(
+                        ErrorCode.invalid_config,
+                        f"{op} applies only to list configs, and {key} is not one",
+                    )
+                base = new.get(key)
+                if base is None:
+                    base = render(self.config.get(key)) or ""
+                value = _list_op(op, base, value)
+            if op == "DELETE":
+                new.pop(key, None)
+            else:
+                new[key] = value  # type: ignore[assignment]
+        return self._commit_broker_configs(resource, new, validate_only)
+
+    def replace_broker_configs(
+        self, resource: str, configs: dict[str, str | None], *, validate_only: bool = False
+    ) -> dict[str, str]:
+        """Legacy AlterConfigs on a broker: the given set replaces its dynamic configs."""
+        self._check_broker(resource)
+        new = {k: v for k, v in configs.items() if v is not None}
+        return self._commit_broker_configs(resource, new, validate_only)
+
+    # --- producer ids -------------------------------------------------------------------
+
+    def allocate_producer_id(self) -> int:
+        """A producer id never handed out before, even across restarts.
+
+        Ids are reserved on disk in blocks of PRODUCER_ID_BLOCK; a restart skips the rest of
+        the block in use, as Kafka does.
+        """
+        if self._next_pid >= self._pid_limit:
+            start = max(self._pid_limit, self.image.next_producer_id)
+            self._commit([mr.ProducerIdsRecord(self.node_id, start + PRODUCER_ID_BLOCK)], False)
+            self._next_pid, self._pid_limit = start, start + PRODUCER_ID_BLOCK
+        pid = self._next_pid
+        self._next_pid += 1
+        return pid
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _commit(self, recs: list[mr.MetadataRecord], validate_only: bool) -> MetadataImage:
+        """Commit (or only stage) the records; the resulting image."""
+        try:
+            if validate_only:
+                return self.store.stage(recs)
+            self.store.commit(recs)
+        except OSError as e:
+            log.error("metadata write failed: %s", e)
+            raise KafkaError(
+                ErrorCode.kafka_storage_error, f"cannot write the metadata log: {e}"
+            ) from e
         return self.store.image
 
     def _topic(self, name: str) -> TopicImage:
@@ -57,207 +286,145 @@ class Controller:
             raise KafkaError(ErrorCode.unknown_topic_or_partition, f"topic {name} does not exist")
         return topic
 
-    def _partition_records(self, topic_id: uuid.UUID, indexes: range) -> list[object]:
-        node = self.store.node_id
+    def _check_collision(self, name: str) -> None:
+        # Kafka's metrics replace '.' with '_', so such pairs of names cannot coexist.
+        if "." not in name and "_" not in name:
+            return
+        key = name.replace(".", "_")
+        for other in self.image.topics_by_name:
+            if other.replace(".", "_") == key:
+                raise KafkaError(
+                    ErrorCode.invalid_topic_exception,
+                    f"topic {name!r} collides with existing topic {other!r} "
+                    "('.' and '_' are the same in metric names)",
+                )
+
+    def _check_partition_count(self, n: int) -> None:
+        if n < 1:
+            raise KafkaError(
+                ErrorCode.invalid_partitions,
+                f"number of partitions must be at least 1 (or -1 for the default), not {n}",
+            )
+        if n > MAX_PARTITIONS:
+            raise KafkaError(
+                ErrorCode.invalid_partitions,
+                f"{n} partitions is more than this broker allows per topic ({MAX_PARTITIONS})",
+            )
+
+    def _check_replication(self, rf: int) -> None:
+        if rf < 1:
+            raise KafkaError(
+                ErrorCode.invalid_replication_factor,
+                f"replication factor must be at least 1 (or -1 for the default), not {rf}",
+            )
+        if rf > 1:
+            raise KafkaError(
+                ErrorCode.invalid_replication_factor,
+                f"replication factor {rf} is larger than the 1 available broker",
+            )
+
+    def _check_assignment(self, replicas: list[int]) -> None:
+        if list(replicas) != [self.node_id]:
+            raise KafkaError(
+                ErrorCode.invalid_replica_assignment,
+                f"replicas {list(replicas)}: only broker {self.node_id} exists",
+            )
+
+    def _partition_records(self, topic_id: uuid.UUID, indexes: range) -> list[mr.MetadataRecord]:
+        node = self.node_id
         return [mr.PartitionRecord(topic_id, i, (node,), (node,), node) for i in indexes]
 
-    def _check_replication(self, replication_factor: int) -> None:
-        if replication_factor < 1:
-            raise KafkaError(
-                ErrorCode.invalid_replication_factor,
-                f"replication factor must be at least 1, not {replication_factor}",
-            )
-        if replication_factor > 1:
-            raise KafkaError(
-                ErrorCode.invalid_replication_factor,
-                f"replication factor {replication_factor} is larger than the 1 available broker",
-            )
+    def _clean_topic_configs(self, configs: dict[str, str | None]) -> dict[str, str]:
+        clean = {}
+        for key, value in sorted(configs.items()):
+            if value is None:
+                validate(key, None)  # unknown names first
+                raise KafkaError(ErrorCode.invalid_config, f"{key}: a null value is not supported")
+            clean[key] = validate(key, value)
+        validate_together(clean, self.config)  # type: ignore[arg-type]
+        return clean  # type: ignore[return-value]
 
-    def create_topic(
-        self,
-        name: str,
-        num_partitions: int,
-        replication_factor: int,
-        configs: dict[str, str | None],
-        *,
-        assignments: dict | None = None,
-        validate_only: bool = False,
-    ) -> TopicImage:
-        check_topic_name(name)
-        if name in self.image.topics_by_name:
-            raise KafkaError(ErrorCode.topic_already_exists, f"topic {name} already exists")
-        if assignments:
-            if num_partitions != -1 or replication_factor != -1:
-                raise KafkaError(
-                    ErrorCode.invalid_request,
-                    "give either assignments or partitions and replication factor",
-                )
-            if sorted(assignments) != list(range(len(assignments))):
-                raise KafkaError(
-                    ErrorCode.invalid_replica_assignment, "assignments must cover partitions 0..n-1"
-                )
-            for replicas in assignments.values():
-                if list(replicas) != [self.store.node_id]:
-                    raise KafkaError(
-                        ErrorCode.invalid_replica_assignment,
-                        f"replicas {replicas}: only broker {self.store.node_id} exists",
-                    )
-            num_partitions = len(assignments)
-            replication_factor = 1
-        if num_partitions == -1:
-            num_partitions = self.config.get("num.partitions")
-        if replication_factor == -1:
-            replication_factor = self.config.get("default.replication.factor")
-        if not 1 <= num_partitions <= MAX_PARTITIONS:
-            raise KafkaError(
-                ErrorCode.invalid_partitions,
-                f"number of partitions must be 1..{MAX_PARTITIONS}, not {num_partitions}",
-            )
-        self._check_replication(replication_factor)
-        clean = {k: validate(k, v) for k, v in configs.items()}
-        topic_id = uuid.uuid4()
-        recs: list[object] = [
-            mr.ConfigRecord(mr.TOPIC_RESOURCE, name, k, v)
-            for k, v in sorted(clean.items())
-            if v is not None
+    @staticmethod
+    def _topic_config_records(
+        name: str, old: dict[str, str], new: dict[str, str]
+    ) -> list[mr.MetadataRecord]:
+        return [
+            mr.ConfigRecord(mr.TOPIC_RESOURCE, name, k, new.get(k))
+            for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)
         ]
-        recs.append(mr.TopicRecord(name, topic_id))
-        recs += self._partition_records(topic_id, range(num_partitions))
-        if validate_only:
-            node = self.store.node_id
-            from broker.metadata.image import PartitionImage
-
-            return TopicImage(
-                name,
-                topic_id,
-                {i: PartitionImage((node,), (node,), node) for i in range(num_partitions)},
-                {k: v for k, v in clean.items() if v is not None},
-            )
-        self.store.commit(recs)
-        return self.image.topics_by_name[name]
-
-    def delete_topic(self, name: str) -> None:
-        if not self.config.get("delete.topic.enable"):
-            raise KafkaError(
-                ErrorCode.topic_deletion_disabled,
-                "topic deletion is disabled (delete.topic.enable=false)",
-            )
-        topic = self._topic(name)
-        recs: list[object] = [
-            mr.ConfigRecord(mr.TOPIC_RESOURCE, name, k, None) for k in sorted(topic.configs)
-        ]
-        recs.append(mr.RemoveTopicRecord(topic.topic_id))
-        self.store.commit(recs)
-
-    def create_partitions(self, name: str, new_total: int, *, validate_only: bool = False) -> None:
-        topic = self._topic(name)
-        current = len(topic.partitions)
-        if new_total <= current:
-            raise KafkaError(
-                ErrorCode.invalid_partitions,
-                f"topic {name} has {current} partitions; the new count must be larger, "
-                f"not {new_total}",
-            )
-        if new_total > MAX_PARTITIONS:
-            raise KafkaError(ErrorCode.invalid_partitions, f"at most {MAX_PARTITIONS} partitions")
-        if not validate_only:
-            self.store.commit(self._partition_records(topic.topic_id, range(current, new_total)))
-
-    def alter_topic_configs(
-        self, name: str, ops: list[tuple[str, str, str | None]], *, validate_only: bool = False
-    ) -> None:
-        """Incremental: ops are (config, SET|DELETE|APPEND|SUBTRACT, value)."""
-        topic = self._topic(name)
-        new = dict(topic.configs)
-        for key, op, value in ops:
-            if key not in TOPIC_CONFIGS:
-                raise KafkaError(ErrorCode.invalid_config, f"unknown topic config {key!r}")
-            if op == "SET":
-                new[key] = validate(key, value)  # type: ignore[assignment]
-            elif op == "DELETE":
-                new.pop(key, None)
-            else:
-                if TOPIC_CONFIGS[key].definition.type != "list":
-                    raise KafkaError(ErrorCode.invalid_config, f"{op} applies only to list configs")
-                current = [x for x in (new.get(key) or "").split(",") if x]
-                items = [x.strip() for x in (value or "").split(",") if x.strip()]
-                if op == "APPEND":
-                    current += [x for x in items if x not in current]
-                else:
-                    current = [x for x in current if x not in items]
-                new[key] = validate(key, ",".join(current)) if current else None  # type: ignore
-        self._commit_topic_configs(
-            topic, {k: v for k, v in new.items() if v is not None}, validate_only
-        )
-
-    def replace_topic_configs(
-        self, name: str, configs: dict[str, str | None], *, validate_only: bool = False
-    ) -> None:
-        """Legacy AlterConfigs: the given set replaces every override."""
-        topic = self._topic(name)
-        clean = {k: validate(k, v) for k, v in configs.items()}
-        self._commit_topic_configs(
-            topic, {k: v for k, v in clean.items() if v is not None}, validate_only
-        )
-
-    def _commit_topic_configs(
-        self, topic: TopicImage, new: dict[str, str], validate_only: bool
-    ) -> None:
-        recs = [
-            mr.ConfigRecord(mr.TOPIC_RESOURCE, topic.name, k, new.get(k))
-            for k in sorted(set(topic.configs) | set(new))
-            if topic.configs.get(k) != new.get(k)
-        ]
-        if not validate_only and recs:
-            self.store.commit(recs)
-
-    def alter_broker_configs(
-        self, resource: str, ops: list[tuple[str, str, str | None]], *, validate_only: bool = False
-    ) -> None:
-        self._check_broker(resource)
-        changes: dict[str, str | None] = {}
-        for key, op, value in ops:
-            if op not in ("SET", "DELETE"):
-                raise KafkaError(ErrorCode.invalid_config, f"{op} is not supported for {key}")
-            changes[key] = value if op == "SET" else None
-        self._commit_broker_configs(changes, validate_only)
-
-    def replace_broker_configs(
-        self, resource: str, configs: dict[str, str | None], *, validate_only: bool = False
-    ) -> None:
-        self._check_broker(resource)
-        changes: dict[str, str | None] = {k: None for k in self.image.broker_configs}
-        changes.update(configs)
-        self._commit_broker_configs(changes, validate_only)
 
     def _check_broker(self, resource: str) -> None:
-        if resource not in ("", str(self.store.node_id)):
+        if resource not in ("", str(self.node_id)):
             raise KafkaError(
-                ErrorCode.invalid_request, f"this is broker {self.store.node_id}, not {resource}"
+                ErrorCode.invalid_request,
+                f"this is broker {self.node_id}: expected resource {self.node_id} or '' "
+                f"(the cluster-wide default), not {resource!r}",
             )
 
-    def _commit_broker_configs(self, changes: dict[str, str | None], validate_only: bool) -> None:
-        probe = BrokerConfig(static=self.config.static, dynamic=dict(self.config.dynamic))
+    def _commit_broker_configs(
+        self, resource: str, new: dict[str, str], validate_only: bool
+    ) -> dict[str, str]:
+        """Validate the new dynamic set of ``resource`` as a whole, then commit the changes."""
+        probe = BrokerConfig(
+            static=self.config.static,
+            static_origin=self.config.static_origin,
+            dynamic_default=dict(self.config.dynamic_default),
+            dynamic=dict(self.config.dynamic),
+        )
+        layer = probe.dynamic_default if resource == "" else probe.dynamic
+        layer.clear()
+        normalized = {}
         try:
-            for key, value in changes.items():
-                probe.set_dynamic(key, value)
+            for key, value in sorted(new.items()):
+                probe.set_dynamic(key, value, cluster_default=resource == "")
+                normalized[key] = render(layer[key]) or ""
+            probe.check()
         except ConfigError as e:
             raise KafkaError(ErrorCode.invalid_config, str(e)) from None
-        if validate_only:
-            return
-        self.config.dynamic = probe.dynamic
-        recs = [
-            mr.ConfigRecord(mr.BROKER_RESOURCE, str(self.store.node_id), k, v)
-            for k, v in sorted(changes.items())
+        old = self.image.broker_configs.get(resource, {})
+        recs: list[mr.MetadataRecord] = [
+            mr.ConfigRecord(mr.BROKER_RESOURCE, resource, k, normalized.get(k))
+            for k in sorted(set(old) | set(normalized))
+            if old.get(k) != normalized.get(k)
         ]
-        self.store.commit(recs)
+        self._commit(recs, validate_only)
+        return normalized
 
-    def allocate_producer_id(self) -> int:
-        """A producer id never handed out before, even across restarts."""
-        if self._next_pid >= self._pid_limit:
-            start = max(self._pid_limit, self.image.next_producer_id)
-            self.store.commit([mr.ProducerIdsRecord(self.store.node_id, start + PRODUCER_ID_BLOCK)])
-            self._next_pid, self._pid_limit = start, start + PRODUCER_ID_BLOCK
-        pid = self._next_pid
-        self._next_pid += 1
-        return pid
+    def _load_broker_configs(self, _records: list[Any], image: MetadataImage) -> None:
+        """Make the config's dynamic layers match the image (at start and after commits)."""
+        layers: dict[str, dict[str, Any]] = {"": {}, str(self.node_id): {}}
+        for resource, layer in layers.items():
+            for key, text in image.broker_configs.get(resource, {}).items():
+                definition = DEFINITIONS.get(key)
+                try:
+                    if definition is None or not definition.dynamic:
+                        raise ConfigError(f"{key} is not a dynamic broker config")
+                    layer[key] = definition.parse(text)
+                except ConfigError as e:  # written by another version: skip, do not fail
+                    log.warning("ignoring stored dynamic broker config %s=%r: %s", key, text, e)
+        self.config.dynamic_default = layers[""]
+        self.config.dynamic = layers[str(self.node_id)]
+
+
+def _unique(ops: list[Op]) -> list[Op]:
+    names = [key for key, _, _ in ops]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise KafkaError(ErrorCode.invalid_request, f"configs changed twice: {', '.join(dupes)}")
+    for key, op, value in ops:
+        if op not in OPERATIONS:
+            raise KafkaError(ErrorCode.invalid_request, f"unknown config operation {op!r}")
+        if op != "DELETE" and value is None:
+            raise KafkaError(ErrorCode.invalid_request, f"{key}: {op} needs a value, not null")
+    return ops
+
+
+def _list_op(op: str, base: str | None, value: str | None) -> str:
+    current = [x.strip() for x in (base or "").split(",") if x.strip()]
+    items = [x.strip() for x in (value or "").split(",") if x.strip()]
+    if op == "APPEND":
+        current += [x for x in items if x not in current]
+    else:
+        current = [x for x in current if x not in items]
+    return ",".join(current)

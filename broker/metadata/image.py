@@ -1,7 +1,15 @@
-"""The metadata image: the state that replaying metadata records produces. Pure, no I/O."""
+"""The metadata image: the state that replaying metadata records produces. Pure, no I/O.
+
+``apply`` checks a record against the current state before changing anything, so a record
+that does not fit (a partition of an unknown topic, a second topic of the same name) is a
+MetadataRecordError and leaves the image as it was. Config overrides are kept per resource
+name, like Kafka's ConfigurationControlManager, so a topic's ConfigRecords may come before or
+after its TopicRecord; removing a topic removes its overrides.
+"""
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 
@@ -22,58 +30,96 @@ class TopicImage:
     name: str
     topic_id: uuid.UUID
     partitions: dict[int, PartitionImage] = field(default_factory=dict)
-    configs: dict[str, str] = field(default_factory=dict)
+    configs: dict[str, str] = field(default_factory=dict)  # overrides only
 
 
 @dataclass
 class MetadataImage:
     topics_by_name: dict[str, TopicImage] = field(default_factory=dict)
     topics_by_id: dict[uuid.UUID, TopicImage] = field(default_factory=dict)
-    broker_configs: dict[str, str] = field(default_factory=dict)
+    # Dynamic broker configs by resource name: "" is the cluster-wide default, else a node id.
+    broker_configs: dict[str, dict[str, str]] = field(default_factory=dict)
     next_producer_id: int = 0
-    # Configs of topics are kept by name, so a ConfigRecord may precede its TopicRecord.
-    _pending_configs: dict[str, dict[str, str]] = field(default_factory=dict)
+    features: dict[str, int] = field(default_factory=dict)
+    # Topic config overrides by topic name; a TopicImage's ``configs`` is the same dict.
+    topic_configs: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def apply(self, record: object) -> None:
+    def copy(self) -> MetadataImage:
+        """An independent copy (to stage a commit before it is durable)."""
+        return copy.deepcopy(self)
+
+    def apply(self, record: r.MetadataRecord) -> None:
         match record:
             case r.TopicRecord(name=name, topic_id=tid):
-                topic = TopicImage(name, tid, configs=self._pending_configs.pop(name, {}))
+                if name in self.topics_by_name:
+                    raise r.MetadataRecordError(f"topic {name} exists already")
+                if tid in self.topics_by_id or tid.int == 0:
+                    raise r.MetadataRecordError(f"topic id {tid} is taken or zero")
+                topic = TopicImage(name, tid, configs=self.topic_configs.setdefault(name, {}))
                 self.topics_by_name[name] = topic
                 self.topics_by_id[tid] = topic
             case r.PartitionRecord():
-                topic = self.topics_by_id[record.topic_id]
+                topic = self._topic(record.topic_id)
+                if record.partition in topic.partitions or record.partition < 0:
+                    raise r.MetadataRecordError(
+                        f"partition {record.partition} of {topic.name} exists or is negative"
+                    )
                 topic.partitions[record.partition] = PartitionImage(
-                    tuple(record.replicas),
-                    tuple(record.isr),
+                    record.replicas,
+                    record.isr,
                     record.leader,
                     record.leader_epoch,
                     record.partition_epoch,
                 )
             case r.PartitionChangeRecord():
-                p = self.topics_by_id[record.topic_id].partitions[record.partition]
-                p.leader, p.isr, p.leader_epoch = (
-                    record.leader,
-                    tuple(record.isr),
-                    record.leader_epoch,
-                )
+                topic = self._topic(record.topic_id)
+                p = topic.partitions.get(record.partition)
+                if p is None:
+                    raise r.MetadataRecordError(
+                        f"partition {record.partition} of {topic.name} does not exist"
+                    )
+                if record.leader is not None and record.leader != p.leader:
+                    p.leader = record.leader
+                    p.leader_epoch += 1
+                if record.isr is not None:
+                    p.isr = record.isr
+                if record.replicas is not None:
+                    p.replicas = record.replicas
                 p.partition_epoch += 1
             case r.RemoveTopicRecord(topic_id=tid):
-                topic = self.topics_by_id.pop(tid)
-                self.topics_by_name.pop(topic.name, None)
+                topic = self._topic(tid)
+                del self.topics_by_id[tid]
+                del self.topics_by_name[topic.name]
+                self.topic_configs.pop(topic.name, None)
             case r.ConfigRecord(resource_type=r.TOPIC_RESOURCE):
-                topic = self.topics_by_name.get(record.resource_name)
-                target = (
-                    topic.configs
-                    if topic
-                    else self._pending_configs.setdefault(record.resource_name, {})
-                )
+                target = self.topic_configs.setdefault(record.resource_name, {})
                 _set(target, record.name, record.value)
+                if not target and record.resource_name not in self.topics_by_name:
+                    del self.topic_configs[record.resource_name]
             case r.ConfigRecord(resource_type=r.BROKER_RESOURCE):
-                _set(self.broker_configs, record.name, record.value)
+                target = self.broker_configs.setdefault(record.resource_name, {})
+                _set(target, record.name, record.value)
+                if not target:
+                    del self.broker_configs[record.resource_name]
             case r.ProducerIdsRecord(next_producer_id=n):
-                self.next_producer_id = max(self.next_producer_id, n)
+                if n < self.next_producer_id:
+                    raise r.MetadataRecordError(
+                        f"producer id block ending at {n} is below {self.next_producer_id}"
+                    )
+                self.next_producer_id = n
+            case r.FeatureLevelRecord(name=name, level=level):
+                if level == 0:
+                    self.features.pop(name, None)
+                else:
+                    self.features[name] = level
             case _:
                 raise r.MetadataRecordError(f"cannot apply {record!r}")
+
+    def _topic(self, topic_id: uuid.UUID) -> TopicImage:
+        topic = self.topics_by_id.get(topic_id)
+        if topic is None:
+            raise r.MetadataRecordError(f"no topic with id {topic_id}")
+        return topic
 
 
 def _set(target: dict[str, str], name: str, value: str | None) -> None:

@@ -1,17 +1,24 @@
-"""Cluster metadata records, modelled on Kafka's KRaft records.
+"""Cluster metadata records, modelled on Apache Kafka's KRaft records.
 
-Each record is stored as the value of a record in a v2 record batch (see store.py), encoded as
-compact JSON with a type tag and a version: readable with any Kafka tool that dumps values,
-and easy to evolve. A Raft quorum will later replicate exactly these batches.
+Encoding: each record is one compact JSON object, ``{"type": "<class name>", "version": N,
+"data": {...}}``, with UUIDs as their canonical text and tuples as arrays. It is stored as the
+value of one record in a v2 record batch (see store.py). Why JSON rather than Kafka's binary
+ApiMessage format: the records are few and small, a dump of the metadata log stays readable
+with any tool that prints record values, and adding a field with a default stays backward
+compatible. A record type this broker does not know, a version newer than it writes, or a
+field of the wrong type is a MetadataRecordError, never a silent guess.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any
 
-TOPIC_RESOURCE, BROKER_RESOURCE = 2, 4
+TOPIC_RESOURCE, BROKER_RESOURCE = 2, 4  # Kafka's ConfigResource types
+NO_LEADER = -1
+VERSION = 0  # the version this broker writes; decode accepts 0..VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,33 +40,58 @@ class PartitionRecord:
 
 @dataclass(frozen=True, slots=True)
 class PartitionChangeRecord:
+    """A leader or replica-set change; None means unchanged (Kafka: -2 / null).
+
+    Applying it bumps the partition epoch; a new leader also bumps the leader epoch.
+    """
+
     topic_id: uuid.UUID
     partition: int
-    leader: int
-    isr: tuple[int, ...]
-    leader_epoch: int
+    leader: int | None = None  # NO_LEADER when the partition is offline
+    isr: tuple[int, ...] | None = None
+    replicas: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RemoveTopicRecord:
+    """Deletes the topic, its partitions and its config overrides (as Kafka's replay does)."""
+
     topic_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigRecord:
-    resource_type: int
-    resource_name: str
+    resource_type: int  # TOPIC_RESOURCE or BROKER_RESOURCE
+    resource_name: str  # topic name; broker id, or "" for the cluster-wide broker default
     name: str
     value: str | None  # None removes the config
 
 
 @dataclass(frozen=True, slots=True)
 class ProducerIdsRecord:
+    """Producer ids below ``next_producer_id`` are handed out: never give them again."""
+
     broker_id: int
     next_producer_id: int
 
 
-RECORD_TYPES = {
+@dataclass(frozen=True, slots=True)
+class FeatureLevelRecord:
+    name: str
+    level: int  # 0 removes the feature
+
+
+MetadataRecord = (
+    TopicRecord
+    | PartitionRecord
+    | PartitionChangeRecord
+    | RemoveTopicRecord
+    | ConfigRecord
+    | ProducerIdsRecord
+    | FeatureLevelRecord
+)
+
+RECORD_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         TopicRecord,
@@ -68,37 +100,70 @@ RECORD_TYPES = {
         RemoveTopicRecord,
         ConfigRecord,
         ProducerIdsRecord,
+        FeatureLevelRecord,
     )
 }
-VERSION = 0
 
 
 class MetadataRecordError(ValueError):
-    """A stored metadata record this version of the broker cannot read."""
+    """A stored metadata record this broker cannot read or apply."""
 
 
-def encode(record: object) -> bytes:
-    body = asdict(record)  # type: ignore[call-overload]
-    for k, v in body.items():
-        if isinstance(v, uuid.UUID):
-            body[k] = str(v)
-    return json.dumps(
-        {"type": type(record).__name__, "version": VERSION, "data": body}, separators=(",", ":")
-    ).encode()
+def encode(record: MetadataRecord) -> bytes:
+    if type(record).__name__ not in RECORD_TYPES:
+        raise MetadataRecordError(f"{type(record).__name__} is not a metadata record")
+    body = {k: _to_json(v) for k, v in asdict(record).items()}
+    doc = {"type": type(record).__name__, "version": VERSION, "data": body}
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def decode(data: bytes) -> object:
+def _to_json(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def decode(data: bytes) -> MetadataRecord:
     try:
         doc = json.loads(data)
-        cls = RECORD_TYPES[doc["type"]]
-    except (ValueError, KeyError, TypeError) as e:
-        raise MetadataRecordError(f"unreadable metadata record: {e}") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise MetadataRecordError(f"metadata record is not JSON: {e}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
+        raise MetadataRecordError("metadata record lacks its type, version or data")
+    name, version = doc.get("type"), doc.get("version")
+    cls = RECORD_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise MetadataRecordError(f"unknown metadata record type {name!r}")
+    if not isinstance(version, int) or not 0 <= version <= VERSION:
+        raise MetadataRecordError(
+            f"{name} version {version!r} is newer than this broker reads (up to {VERSION})"
+        )
     kwargs = {}
     for f in fields(cls):
-        v = doc["data"].get(f.name)
-        if "UUID" in str(f.type):
-            v = uuid.UUID(v)
-        elif "tuple" in str(f.type):
-            v = tuple(v)
-        kwargs[f.name] = v
+        if f.name not in doc["data"]:
+            if f.default is MISSING:
+                raise MetadataRecordError(f"{name} lacks field {f.name}")
+            continue
+        try:
+            kwargs[f.name] = _from_json(str(f.type), doc["data"][f.name])
+        except (TypeError, ValueError):
+            raise MetadataRecordError(
+                f"{name}.{f.name}: {doc['data'][f.name]!r} is not a {f.type}"
+            ) from None
     return cls(**kwargs)
+
+
+def _from_json(annotation: str, value: Any) -> Any:
+    if annotation.endswith(" | None"):
+        return None if value is None else _from_json(annotation[: -len(" | None")], value)
+    if annotation == "uuid.UUID" and isinstance(value, str):
+        return uuid.UUID(value)
+    if annotation == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if annotation == "str" and isinstance(value, str):
+        return value
+    if annotation == "tuple[int, ...]" and isinstance(value, list):
+        return tuple(_from_json("int", x) for x in value)
+    raise TypeError(annotation)

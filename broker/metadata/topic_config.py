@@ -1,14 +1,20 @@
 """Topic configs: names, types, validation, and where each effective value comes from.
 
-Each topic config defaults to a broker config (``retention.ms`` <- ``log.retention.ms``), as
-in Apache Kafka; DescribeConfigs reports the topic override, else the broker's value with
-its source, with both as synonyms.
+As in Apache Kafka, most topic configs default to a broker config (``retention.ms`` <-
+``log.retention.ms``, which itself falls back to ``log.retention.minutes`` and
+``log.retention.hours``). DescribeConfigs reports the topic override if there is one, else
+the broker's value; the synonyms list the override, then every broker spelling that has a
+value, each with its source (Kafka's numbers: DYNAMIC_TOPIC_CONFIG=1, DYNAMIC_BROKER_CONFIG=2,
+DYNAMIC_DEFAULT_BROKER_CONFIG=3, STATIC_BROKER_CONFIG=4, DEFAULT_CONFIG=5).
+
+``segment.bytes`` must be at least 14 bytes (one legacy record header): Kafka 3.x's rule.
+Kafka 4.0 raised the floor to 1 MiB (KIP-1030); kctl keeps the old one so that tests and
+demos of segment rolling and compaction can use kilobyte segments.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from broker.config import (
     CONFIG_TYPES,
@@ -20,6 +26,7 @@ from broker.config import (
     ConfigEntry,
     ConfigError,
     Synonym,
+    Validator,
     at_least,
     between,
     one_of,
@@ -27,14 +34,23 @@ from broker.config import (
 )
 from broker.errors import ErrorCode, KafkaError
 
+COMPRESSION_TYPES = ("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")
+
 
 @dataclass(frozen=True, slots=True)
 class TopicConfigDef:
-    definition: ConfigDef
+    definition: ConfigDef  # its default applies only when no broker config supplies one
     broker_key: str | None  # the broker config that supplies the default
 
 
-def _t(name, kind, default, doc, validator=None, broker_key=None) -> TopicConfigDef:
+def _t(
+    name: str,
+    kind: str,
+    default: object,
+    doc: str,
+    validator: Validator | None = None,
+    broker_key: str | None = None,
+) -> TopicConfigDef:
     return TopicConfigDef(ConfigDef(name, kind, default, doc, validator), broker_key)
 
 
@@ -44,24 +60,24 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
         _t(
             "cleanup.policy",
             "list",
-            None,
-            "delete, compact, or compact,delete.",
+            ["delete"],
+            "delete (by retention), compact (latest value per key), or compact,delete.",
             one_of("delete", "compact"),
             "log.cleanup.policy",
         ),
         _t(
             "compression.type",
             "string",
-            None,
-            "Compression of stored batches.",
-            one_of("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+            "producer",
+            "Compression of stored batches; producer keeps the producer's.",
+            one_of(*COMPRESSION_TYPES),
             "compression.type",
         ),
         _t(
             "delete.retention.ms",
             "long",
-            None,
-            "How long tombstones are kept.",
+            86400000,
+            "How long tombstones are kept after cleaning.",
             at_least(0),
             "log.cleaner.delete.retention.ms",
         ),
@@ -69,45 +85,45 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
             "file.delete.delay.ms",
             "long",
             60000,
-            "Delay before a deleted segment is removed.",
+            "Delay before a deleted segment's file is removed.",
             at_least(0),
         ),
         _t(
             "flush.messages",
             "long",
-            None,
-            "fsync after this many records.",
+            LONG_MAX,
+            "fsync after this many records (Long.MAX_VALUE: never).",
             at_least(1),
             "log.flush.interval.messages",
         ),
         _t(
             "flush.ms",
             "long",
-            None,
-            "fsync when unflushed data is older than this.",
+            LONG_MAX,
+            "fsync when unflushed data is older than this (Long.MAX_VALUE: never).",
             at_least(0),
             "log.flush.interval.ms",
         ),
         _t(
             "index.interval.bytes",
             "int",
-            None,
-            "Log bytes between index entries.",
+            4096,
+            "Log bytes between offset index entries.",
             at_least(0),
             "log.index.interval.bytes",
         ),
         _t(
             "max.compaction.lag.ms",
             "long",
-            None,
-            "Maximum age before compaction.",
+            LONG_MAX,
+            "Maximum age of a record before it must be compacted.",
             at_least(1),
             "log.cleaner.max.compaction.lag.ms",
         ),
         _t(
             "max.message.bytes",
             "int",
-            None,
+            1048588,
             "Largest record batch accepted.",
             at_least(0),
             "message.max.bytes",
@@ -115,8 +131,8 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
         _t(
             "message.timestamp.type",
             "string",
-            None,
-            "CreateTime or LogAppendTime.",
+            "CreateTime",
+            "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's.",
             one_of("CreateTime", "LogAppendTime"),
             "log.message.timestamp.type",
         ),
@@ -137,7 +153,7 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
         _t(
             "min.cleanable.dirty.ratio",
             "double",
-            None,
+            0.5,
             "Dirty ratio that triggers cleaning.",
             between(0, 1),
             "log.cleaner.min.cleanable.ratio",
@@ -145,15 +161,15 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
         _t(
             "min.compaction.lag.ms",
             "long",
-            None,
-            "Minimum age before compaction.",
+            0,
+            "Minimum age of a record before it may be compacted.",
             at_least(0),
             "log.cleaner.min.compaction.lag.ms",
         ),
         _t(
             "min.insync.replicas",
             "int",
-            None,
+            1,
             "In-sync replicas an acks=all write needs.",
             at_least(1),
             "min.insync.replicas",
@@ -162,41 +178,50 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
         _t(
             "retention.bytes",
             "long",
-            None,
-            "Retention by size; -1 is unlimited.",
+            -1,
+            "Retention by size per partition; -1 is unlimited.",
             at_least(-1),
             "log.retention.bytes",
         ),
         _t(
             "retention.ms",
             "long",
-            None,
+            604800000,
             "Retention by time; -1 keeps forever.",
             at_least(-1),
             "log.retention.ms",
         ),
-        # Kafka (3.x+) requires at least 1 MiB; smaller segments make tests of rolling cheap, so
-        # 14 bytes (one empty batch header) is the floor, as in older Kafka versions.
         _t(
             "segment.bytes",
             "int",
-            None,
-            "Segment size before a roll.",
+            1073741824,
+            "Segment size before a roll (at least 14 bytes, Kafka 3.x's rule).",
             at_least(14),
             "log.segment.bytes",
         ),
         _t(
             "segment.index.bytes",
             "int",
-            None,
-            "Largest index file.",
+            10485760,
+            "Largest offset index file before a roll.",
             at_least(4),
             "log.index.size.max.bytes",
         ),
         _t(
-            "segment.jitter.ms", "long", 0, "Random jitter subtracted from segment.ms.", at_least(0)
+            "segment.jitter.ms",
+            "long",
+            0,
+            "Random jitter subtracted from segment.ms.",
+            at_least(0),
         ),
-        _t("segment.ms", "long", None, "Segment age before a roll.", at_least(1), "log.roll.ms"),
+        _t(
+            "segment.ms",
+            "long",
+            604800000,
+            "Segment age before a roll.",
+            at_least(1),
+            "log.roll.ms",
+        ),
         _t(
             "unclean.leader.election.enable",
             "boolean",
@@ -206,54 +231,70 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
     ]
 }
 
+_NOTHING_SET = BrokerConfig()  # for the "default" column: the value with nothing configured
+
+
+def is_list(name: str) -> bool:
+    return TOPIC_CONFIGS[name].definition.type == "list"
+
 
 def validate(name: str, value: str | None) -> str | None:
-    """The normalized value of a topic config, or KafkaError(INVALID_CONFIG)."""
+    """The normalized text of a topic config value; KafkaError(INVALID_CONFIG) if bad."""
     t = TOPIC_CONFIGS.get(name)
     if t is None:
         raise KafkaError(ErrorCode.invalid_config, f"unknown topic config {name!r}")
     if value is None:
         return None
     try:
-        return render(t.definition.parse(value))
+        parsed = t.definition.parse(value)
     except ConfigError as e:
         raise KafkaError(ErrorCode.invalid_config, str(e)) from None
+    if isinstance(parsed, list):
+        parsed = list(dict.fromkeys(parsed))  # "compact,compact" is "compact"
+    return render(parsed)
 
 
-def _broker_value(broker: BrokerConfig, key: str) -> tuple[Any, int]:
-    if key == "log.retention.ms":
-        source = broker.raw("log.retention.ms")[1]
-        return broker.retention_ms, source
-    if key == "log.roll.ms":
-        return broker.roll_ms, broker.raw("log.roll.ms")[1]
-    if key == "log.flush.interval.ms":
-        value, source = broker.raw(key)
-        return (LONG_MAX if value is None else value), source
-    return broker.raw(key)
+def validate_together(overrides: dict[str, str], broker: BrokerConfig) -> None:
+    """Rules across configs (Kafka's LogConfig.validate); KafkaError(INVALID_CONFIG)."""
+    entries = effective_topic_config(overrides, broker)
+    low = int(entries["min.compaction.lag.ms"].value or 0)
+    high = int(entries["max.compaction.lag.ms"].value or 0)
+    if low > high:
+        raise KafkaError(
+            ErrorCode.invalid_config,
+            f"min.compaction.lag.ms ({low}) is larger than max.compaction.lag.ms ({high})",
+        )
 
 
 def effective_topic_config(
     overrides: dict[str, str], broker: BrokerConfig
 ) -> dict[str, ConfigEntry]:
+    """Every topic config with its value, source and synonyms, as DescribeConfigs needs."""
     out = {}
     for name, t in TOPIC_CONFIGS.items():
         d = t.definition
-        synonyms = []
+        synonyms: list[Synonym] = []
         if name in overrides:
-            value, source = overrides[name], DYNAMIC_TOPIC_CONFIG
-            synonyms.append(Synonym(name, value, source))
+            synonyms.append(Synonym(name, overrides[name], DYNAMIC_TOPIC_CONFIG))
+        value = overrides.get(name)
+        default = render(d.default_value())
         if t.broker_key is not None:
-            bvalue, bsource = _broker_value(broker, t.broker_key)
-            synonyms.append(Synonym(t.broker_key, render(bvalue), bsource))
-            if name not in overrides:
-                value, source = render(bvalue), bsource
-        elif name not in overrides:
-            value, source = render(d.default), DEFAULT_CONFIG
+            synonyms += broker.synonyms(t.broker_key)
+            broker_value = broker.resolved(t.broker_key)[0]
+            if name not in overrides and broker_value is not None:
+                value = render(broker_value)
+            nothing_set = _NOTHING_SET.resolved(t.broker_key)[0]
+            if nothing_set is not None:
+                default = render(nothing_set)
+        if value is None:
+            value = render(d.default_value())
         out[name] = ConfigEntry(
+            name=name,
             value=value,
-            source=source,
+            source=synonyms[0].source if synonyms else DEFAULT_CONFIG,
             config_type=CONFIG_TYPES[d.type],
             documentation=d.doc,
+            default=default,
             synonyms=tuple(synonyms),
         )
     return out
