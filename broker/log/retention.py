@@ -38,6 +38,10 @@ from broker.log.segment import LogSegment, now_ms
 
 log = logging.getLogger("broker.log.retention")
 
+# Segments deleted per step of the task before it yields to the event loop: an unlink costs
+# ~0.3 ms on a journaled disk (3 files per segment), so 20 keep a step near 20 ms.
+DELETE_CHUNK = 20
+
 
 class RetainedSegment(Protocol):
     """What the policy reads of a segment (SegmentInfo, or a live segment's view)."""
@@ -136,14 +140,19 @@ class RetentionResult:
     reason: str  # "time" or "size"
 
 
-def apply_retention(lg: Log, policy: RetentionPolicy, now: int) -> RetentionResult | None:
-    """Delete the segments of ``lg`` that ``policy`` no longer keeps; None if none."""
+def apply_retention(
+    lg: Log, policy: RetentionPolicy, now: int, *, max_segments: int | None = None
+) -> RetentionResult | None:
+    """Delete the segments of ``lg`` that ``policy`` no longer keeps (at most
+    ``max_segments`` of them, the oldest); None if none."""
     if policy.unlimited:
         return None
     closed = lg.closed_segments()
     if not closed:
         return None
     n, reason = deletable_count([_LiveSegment(s) for s in closed], lg.size_bytes, policy, now)
+    if max_segments is not None:
+        n = min(n, max_segments)
     if n == 0:
         return None
     deleted_bytes = sum(seg.size for seg in closed[:n])
@@ -212,31 +221,41 @@ class RetentionTask:
             policy = policies[topic]
             if policy is None:
                 continue
-            if self._logs.get(*key) is not lg:
-                continue  # the partition was deleted while this pass yielded
-            try:
-                result = apply_retention(lg, policy, self._clock())
-            except OSError:
-                self.stats.errors += 1
-                log.exception("retention of %s-%d failed", *key)
-                result = None
-            if result is not None:
-                deleted += result.segments_deleted
-                self.stats.segments_deleted += result.segments_deleted
-                self.stats.bytes_deleted += result.bytes_deleted
-                log.info(
-                    "retention (%s) deleted %d segment(s), %d bytes of %s-%d; log start now %d",
-                    result.reason,
-                    result.segments_deleted,
-                    result.bytes_deleted,
-                    *key,
-                    result.log_start_offset,
-                )
-                if self._on_deleted is not None:
-                    self._on_deleted(key, result)
+            deleted += await self._retain(key, lg, policy)
             await asyncio.sleep(0)
         self.stats.passes += 1
         self.stats.last_pass_logs = len(snapshot)
         self.stats.last_pass_duration_ms = (time.perf_counter() - started) * 1000
+        return deleted
+
+    async def _retain(self, key: TopicPartition, lg: Log, policy: RetentionPolicy) -> int:
+        """Delete what ``policy`` no longer keeps of one log, DELETE_CHUNK segments a step."""
+        deleted = 0
+        # The decision is taken again at each step: appends may have happened in between.
+        while self._logs.get(*key) is lg:  # False once the partition is deleted
+            try:
+                result = apply_retention(lg, policy, self._clock(), max_segments=DELETE_CHUNK)
+            except OSError:
+                self.stats.errors += 1
+                log.exception("retention of %s-%d failed", *key)
+                break
+            if result is None:
+                break
+            deleted += result.segments_deleted
+            self.stats.segments_deleted += result.segments_deleted
+            self.stats.bytes_deleted += result.bytes_deleted
+            log.info(
+                "retention (%s) deleted %d segment(s), %d bytes of %s-%d; log start now %d",
+                result.reason,
+                result.segments_deleted,
+                result.bytes_deleted,
+                *key,
+                result.log_start_offset,
+            )
+            if self._on_deleted is not None:
+                self._on_deleted(key, result)
+            if result.segments_deleted < DELETE_CHUNK:
+                break
+            await asyncio.sleep(0)
         return deleted
 

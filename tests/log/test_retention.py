@@ -13,6 +13,7 @@ from broker.errors import ErrorCode, KafkaError
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager
 from broker.log.retention import (
+    DELETE_CHUNK,
     RetentionPolicy,
     RetentionTask,
     apply_retention,
@@ -185,3 +186,47 @@ def test_old_mtime_without_timestamps(tmp_path):
     result = apply_retention(lg, RetentionPolicy(retention_ms=60_000), int(time.time() * 1000))
     assert result is not None and result.segments_deleted == 1
     assert lg.log_start_offset == first.next_offset
+
+
+def test_task_deletes_many_segments_in_steps_that_yield(tmp_path):
+    m = LogManager(tmp_path)
+    m.startup()
+    lg = m.get_or_create("many", 0, CFG)
+    total = 2 * DELETE_CHUNK + 5
+    for i in range(total + 1):  # one segment per batch: each append rolls
+        append(lg, batch(1, size=200, ts=1000 + i))
+    assert len(lg.segments()) == total + 1
+    steps: list[int] = []
+    task = RetentionTask(
+        m, lambda t: RetentionPolicy(retention_ms=1), 1000,
+        on_deleted=lambda k, r: steps.append(r.segments_deleted),
+    )
+
+    async def pass_and_count_yields() -> tuple[int, int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0)
+                ticks += 1
+
+        t = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        deleted = await task.run_pass()
+        t.cancel()
+        return deleted, ticks
+
+    deleted, ticks = asyncio.run(pass_and_count_yields())
+    assert deleted == total and steps == [DELETE_CHUNK, DELETE_CHUNK, 5]
+    assert ticks >= 2  # other tasks ran between the steps
+    assert len(lg.segments()) == 1 and lg.log_start_offset == total
+    m.shutdown()
+
+
+def test_max_segments_caps_one_application(tmp_path):
+    lg = filled(tmp_path / "t-0", 10, lambda i: 1000 + i)
+    n = len(lg.segments()) - 1
+    result = apply_retention(lg, RetentionPolicy(retention_ms=1), NOW, max_segments=2)
+    assert result is not None and result.segments_deleted == 2
+    assert len(lg.segments()) == n + 1 - 2
