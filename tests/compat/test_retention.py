@@ -251,3 +251,39 @@ def _full_disk(broker_factory, mnt: Path, segment_bytes: int) -> None:
     assert watermarks(b.bootstrap, topic) == (0, acked + 10)
     assert first_consumed(b.bootstrap, topic, acked)[1].startswith(b"%06d" % acked)
     assert metric(url, "kctl_partitions") >= 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+@pytest.mark.xfail(
+    strict=True,
+    reason="LogSegment.append truncates the data only when the data write fails: when an index "
+    "write fails after it, the refused batch stays in the .log file past the segment's size "
+    "and comes back on a restart (reported to the log area)",
+)
+def test_refused_append_leaves_no_bytes_in_the_file(tmp_path):
+    from broker.log.log import LogConfig
+    from tests.log.helpers import append, batch, open_log
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], check=True)
+    try:
+        cfg = LogConfig(segment_bytes=1 << 20, index_interval_bytes=128, segment_index_bytes=4096)
+        lg = open_log(mnt / "t-0", cfg)
+        append(lg, batch(1, size=30))
+        with open(mnt / "ballast", "wb", buffering=0) as f:
+            for chunk in (65536, 4096, 1):
+                try:
+                    while f.write(b"\0" * chunk):
+                        pass
+                except OSError:
+                    pass
+        # small batches fit the .log file's last page; the first index entry needs a new one
+        with pytest.raises(OSError):
+            for _ in range(20):
+                append(lg, batch(1, size=30))
+        size = lg.segments()[-1].size_bytes
+        lg.close()
+        assert (mnt / "t-0" / "00000000000000000000.log").stat().st_size == size
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
