@@ -197,7 +197,7 @@ class Controller:
             if op == "DELETE":
                 new.pop(key, None)
             else:
-                new[key] = validate(key, value)  # type: ignore[assignment]
+                new[key] = _validated(key, value)
         validate_together(new, self.config)
         self._commit(self._topic_config_records(name, topic.configs, new), validate_only)
         return new
@@ -238,7 +238,7 @@ class Controller:
             if op == "DELETE":
                 new.pop(key, None)
             else:
-                new[key] = value  # type: ignore[assignment]
+                new[key] = value or ""  # _unique refused a null SET
         return self._commit_broker_configs(resource, new, validate_only)
 
     def replace_broker_configs(
@@ -338,11 +338,11 @@ class Controller:
         clean = {}
         for key, value in sorted(configs.items()):
             if value is None:
-                validate(key, None)  # unknown names first
+                validate(key, None)  # an unknown name is the first thing to report
                 raise KafkaError(ErrorCode.invalid_config, f"{key}: a null value is not supported")
-            clean[key] = validate(key, value)
-        validate_together(clean, self.config)  # type: ignore[arg-type]
-        return clean  # type: ignore[return-value]
+            clean[key] = _validated(key, value)
+        validate_together(clean, self.config)
+        return clean
 
     @staticmethod
     def _topic_config_records(
@@ -418,6 +418,11 @@ def _unique(ops: list[Op]) -> list[Op]:
         if op != "DELETE" and value is None:
             raise KafkaError(ErrorCode.invalid_request, f"{key}: {op} needs a value, not null")
     return ops
+
+
+def _validated(key: str, value: str | None) -> str:
+    """validate() for a value known not to be null."""
+    return validate(key, value) or ""
 
 
 def _list_op(op: str, base: str | None, value: str | None) -> str:
