@@ -78,9 +78,9 @@ class RetentionPolicy:
 
 
 def largest_timestamp(seg: RetainedSegment) -> int:
-    """Kafka's segment age reference: max record timestamp, else the file's mtime."""
+    """Kafka's segment age reference: max record timestamp, else (-1) the file's mtime."""
     ts = seg.max_timestamp
-    return ts if ts > 0 else seg.last_modified_ms
+    return ts if ts >= 0 else seg.last_modified_ms
 
 
 def deletable_count(

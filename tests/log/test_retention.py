@@ -53,6 +53,9 @@ def test_time_deletes_the_expired_prefix_only():
 def test_time_uses_mtime_when_no_timestamps():
     closed = [Seg(100, -1, last_modified_ms=NOW - 10_000), Seg(100, -1, last_modified_ms=NOW)]
     assert deletable_count(closed, 300, RetentionPolicy(retention_ms=1000), NOW) == (1, "time")
+    # a timestamp of 0 is a timestamp (1970), as in Kafka: the mtime is not consulted
+    closed = [Seg(100, 0, last_modified_ms=NOW)]
+    assert deletable_count(closed, 300, RetentionPolicy(retention_ms=1000), NOW) == (1, "time")
 
 
 def test_minus_one_keeps_forever():
