@@ -69,6 +69,14 @@ def app_for(bootstrap: str, interval: float = 0.5) -> DashboardApp:
     return DashboardApp(cluster_for(bootstrap), interval=interval)
 
 
+async def widget(pilot, app: DashboardApp, selector: str, kind: type = DataTable):
+    """The widget on the current screen, once that screen has composed it."""
+    found: list = []
+    await until(pilot, lambda: found.append(app.screen.query_one(selector, kind)) or found,
+                what=selector)
+    return found[0]
+
+
 async def open_topic(pilot, app: DashboardApp, name: str) -> None:
     await pilot.press("2", "slash", *name, "enter")
     table = app.screen.query_one("#topic-table", DataTable)
@@ -82,7 +90,7 @@ async def open_topic(pilot, app: DashboardApp, name: str) -> None:
 async def test_overview_shows_cluster_counts(data, size):
     app = app_for(data)
     async with app.run_test(size=size) as pilot:
-        summary = app.screen.query_one("#summary", Static)
+        summary = await widget(pilot, app, "#summary", Static)
         await until(pilot, lambda: "partitions" in str(summary.render()), what="summary")
         text = str(summary.render())
         assert "Under-replicated 0" in text and "offline 0" in text
@@ -100,12 +108,12 @@ async def test_topics_list_filter_and_detail(data, size):
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
         await open_topic(pilot, app, "pilot-orders")
-        parts = app.screen.query_one("#partitions", DataTable)
+        parts = await widget(pilot, app, "#partitions")
         await until(pilot, lambda: parts.row_count == 3, what="partition rows")
         got = [(r[0], r[1], r[4], r[5], r[6]) for r in rows(parts)]
         assert got == [("0", "1", "0", "4", "4"), ("1", "1", "0", "2", "2"),
                        ("2", "1", "0", "0", "0")]
-        segments = app.screen.query_one("#segments", Static)
+        segments = await widget(pilot, app, "#segments", Static)
         await until(pilot, lambda: "Segments" in str(segments.render()), what="segments panel")
         assert "admin" in str(segments.render())  # no admin URL given: the panel says so
         await pilot.press("escape")
@@ -120,7 +128,7 @@ async def test_tail_filter_and_jump(data):
         await open_topic(pilot, app, "pilot-orders")
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, TailScreen), what="tail screen")
-        table = app.screen.query_one("#records", DataTable)
+        table = await widget(pilot, app, "#records")
         await until(pilot, lambda: table.row_count == 6, what="six records")
         assert sorted(r[4] for r in rows(table)) == [f"order-{i}" for i in range(6)]
         await pilot.press("slash", *"order-3")
@@ -132,6 +140,12 @@ async def test_tail_filter_and_jump(data):
         await until(pilot, lambda: [r[1] for r in rows(table)] == ["2", "3"],
                     what="records from 0:2")
         assert [r[0] for r in rows(table)] == ["0", "0"]
+        # Leaving while a read is in flight: its late answer is dropped, the app carries on.
+        await pilot.press("l", "escape")
+        assert isinstance(app.screen, TopicScreen)
+        await until(pilot, lambda: not any(w.group == "tail" and w.is_running
+                                           for w in app.workers), what="the tail read")
+        assert app.is_running and isinstance(app.screen, TopicScreen)
 
 
 @sync
@@ -175,7 +189,7 @@ async def test_disconnect_banner_appears_and_clears(broker):
     create_topic(cluster_for(broker.bootstrap), "pilot-banner", 1)
     app = app_for(broker.bootstrap, interval=0.3)
     async with app.run_test(size=SMALL) as pilot:
-        banner = app.screen.query_one(DisconnectBanner)
+        banner = await widget(pilot, app, "#banner", DisconnectBanner)
         await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
         assert not banner.down
         await asyncio.to_thread(broker.stop)
@@ -213,7 +227,7 @@ async def test_reset_group_offsets_plan_then_apply(data):
         await pilot.press("R")
         assert isinstance(app.screen, ResetScreen)
         await pilot.press("enter")  # plans "earliest" for every committed partition
-        plan = app.screen.query_one("#plan", DataTable)
+        plan = await widget(pilot, app, "#plan")
         await until(pilot, lambda: plan.row_count == 2, what="the plan")
         assert [(r[1], r[2], r[3]) for r in rows(plan)] == [("0", "4", "0"), ("1", "2", "0")]
         assert ga.committed_offsets(c.admin(), "pilot-group", 5)[("pilot-orders", 0)] == 4
@@ -290,7 +304,7 @@ async def test_topic_screen_shows_live_segments(broker_factory):
     async with app.run_test(size=LARGE) as pilot:
         await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
         await open_topic(pilot, app, "pilot-segs")
-        panel = app.screen.query_one("#segments", Static)
+        panel = await widget(pilot, app, "#segments", Static)
         await until(pilot, lambda: "Segments of partition 0" in str(panel.render()),
                     what="segments")
         text = str(panel.render())

@@ -27,6 +27,11 @@ class DashboardScreen(Screen):
         if snapshot is not None:
             self.show_snapshot(snapshot)
 
+    @property
+    def showing(self) -> bool:
+        """Still on the stack: a worker's late answer for a closed screen is dropped."""
+        return self.is_attached and self in self.app.screen_stack
+
     def show_error(self, reason: str | None) -> None:
         self.query_one(DisconnectBanner).show_error(reason)
 

@@ -224,8 +224,13 @@ class ResetScreen(ModalScreen[bool]):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
+    @property
+    def showing(self) -> bool:
+        return self.is_attached and self in self.app.screen_stack
+
     def status(self, text: str) -> None:
-        self.query_one("#reset-status", Static).update(text)
+        if self.showing:
+            self.query_one("#reset-status", Static).update(text)
 
     @work(thread=True, exclusive=True, group="reset")
     def make_plan(self) -> None:
@@ -239,6 +244,8 @@ class ResetScreen(ModalScreen[bool]):
         self.app.call_from_thread(self.show_plan, plan)
 
     def show_plan(self, plan: list[PlanRow]) -> None:
+        if not self.showing:
+            return
         table = self.query_one("#plan", DataTable)
         table.clear()
         for r in plan:
@@ -256,4 +263,8 @@ class ResetScreen(ModalScreen[bool]):
         except KctlError as e:
             self.app.call_from_thread(self.status, f"[b red]{e.message}[/]")
             return
-        self.app.call_from_thread(self.dismiss, True)
+        self.app.call_from_thread(self._applied)
+
+    def _applied(self) -> None:
+        if self.showing:
+            self.dismiss(True)

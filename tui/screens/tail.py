@@ -79,11 +79,15 @@ class TailScreen(DashboardScreen):
         self.app.call_from_thread(self._show, records)
 
     def _title(self, extra: str) -> None:
+        if not self.showing:
+            return
         mode = "live, newest" if self.jump is None else self.jump.describe()
         self.query_one("#tail-title", Static).update(
             f"Tail of [b]{self.topic}[/] ({mode} {LIMIT})  {extra}")
 
     def _show(self, records: list[TailRecord]) -> None:
+        if not self.showing:
+            return
         self.records = records
         self._redraw()
 

@@ -92,6 +92,8 @@ class TopicScreen(DashboardScreen):
         self.app.call_from_thread(self._show_segments, partition, segs)
 
     def _show_segments(self, partition: int, segs: Segments) -> None:
+        if not self.showing:
+            return
         panel = self.query_one("#segments", Static)
         if segs.unavailable:
             panel.update(segs.unavailable)
