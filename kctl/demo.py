@@ -47,6 +47,13 @@ TOPICS = {"orders": 3, "payments": 3, "user-signups": 2, "driver-location": 4}
 LAGGING_GROUP, STEADY_GROUP = "order-analytics", "signup-mailer"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 PHASE_S = 20.0  # the lagging consumer is slow for one phase, then fast for the next
+# Small segments and a size limit, so that within minutes segments roll and retention deletes
+# the oldest ones (the log start offset moves) while the dashboard watches.
+DEMO_BROKER_CONFIG = {
+    "log.segment.bytes": "16384",
+    "log.retention.bytes": "131072",
+    "log.retention.check.interval.ms": "5000",
+}
 
 FIRST = ["ana", "bo", "chen", "dara", "eli", "fatima", "goran", "hana", "ivo", "jun", "kemal",
          "lea", "mika", "noor", "oscar", "priya"]
@@ -200,7 +207,8 @@ class Demo:
         with open(log_path, "ab") as log:
             self.broker = subprocess.Popen(
                 [sys.executable, "-m", "broker", "--listen", listen, "--data-dir", str(data),
-                 "--set", f"admin.listen={admin}"],
+                 "--set", f"admin.listen={admin}",
+                 *(arg for k, v in DEMO_BROKER_CONFIG.items() for arg in ("--set", f"{k}={v}"))],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 # Own session: the terminal's Ctrl-C reaches the demo, which stops it in order.
                 start_new_session=True,
