@@ -12,6 +12,8 @@ from tui.data.snapshot import ClusterSnapshot
 from tui.screens.base import DashboardScreen
 from tui.widgets.tables import num, rate, refill, selected_key, size
 
+SEGMENT_LINES = 6  # fits under the partitions table in 80x24
+
 
 def segment_line(seg: dict) -> str:
     """One segment as ``offsets 0-119  4.0 KiB  active cleaned`` (fields the broker sent)."""
@@ -99,7 +101,10 @@ class TopicScreen(DashboardScreen):
             panel.update(segs.unavailable)
             return
         lines = [f"[b]Segments of partition {partition}[/] ({len(segs.rows)}, oldest first)"]
-        lines += [f"  {segment_line(seg)}" for seg in segs.rows]
+        shown = segs.rows[-SEGMENT_LINES:]  # the newest: where rolls happen
+        if len(segs.rows) > len(shown):
+            lines.append(f"  … {len(segs.rows) - len(shown)} older")
+        lines += [f"  {segment_line(seg)}" for seg in shown]
         panel.update("\n".join(lines))
 
     def action_tail(self) -> None:
