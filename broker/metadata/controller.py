@@ -35,6 +35,7 @@ log = logging.getLogger("broker.metadata")
 LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]+$")
 MAX_TOPIC_LENGTH = 249
 METADATA_TOPIC = "__cluster_metadata"
+INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
 PRODUCER_ID_BLOCK = 1000
 MAX_PARTITIONS = 10_000  # per topic: a guard against typos that would create 10^9 logs
 OPERATIONS = ("SET", "DELETE", "APPEND", "SUBTRACT")
@@ -139,6 +140,12 @@ class Controller:
                 raise KafkaError(ErrorCode.unknown_topic_id, f"no topic has id {name_or_id}")
         else:
             topic = self._topic(name_or_id)
+        if topic.name in INTERNAL_TOPICS:
+            # Deleting it would drop every group's committed offsets at once.
+            raise KafkaError(
+                ErrorCode.invalid_topic_exception,
+                f"{topic.name} is an internal topic and cannot be deleted",
+            )
         self._commit([mr.RemoveTopicRecord(topic.topic_id)], False)
         return topic
 

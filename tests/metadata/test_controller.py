@@ -264,3 +264,12 @@ def test_a_failed_metadata_write_is_a_storage_error(tmp_path, monkeypatch):
     e = error_of(lambda: c.create_topic("t", 1, 1))
     assert e.code == ErrorCode.kafka_storage_error and "No space" in e.message
     assert "t" not in c.image.topics_by_name
+
+
+def test_internal_topics_cannot_be_deleted(tmp_path):
+    c = open_controller(tmp_path)
+    c.create_topic("__consumer_offsets", 1, 1, {})
+    with pytest.raises(KafkaError) as e:
+        c.delete_topic("__consumer_offsets")
+    assert e.value.code == ErrorCode.invalid_topic_exception
+    assert "__consumer_offsets" in c.image.topics_by_name
