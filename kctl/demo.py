@@ -51,7 +51,7 @@ PHASE_S = 20.0  # the lagging consumer is slow for one phase, then fast for the 
 # the oldest ones (the log start offset moves) while the dashboard watches.
 DEMO_BROKER_CONFIG = {
     "log.segment.bytes": "16384",
-    "log.retention.bytes": "131072",
+    "log.retention.bytes": "65536",
     "log.retention.check.interval.ms": "5000",
 }
 
