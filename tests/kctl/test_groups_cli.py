@@ -62,7 +62,8 @@ MODES = [
     (["--shift-by", "-20"], 0),  # clamped to the log start
     (["--to-current"], COMMITTED),
     (["--to-datetime", "RECORD7"], 7),
-    (["--by-duration", "PT4M30S"], 6),  # records 6..9 are at most 4.5 minutes old
+    # DURATION reaches back to halfway between records 5 and 6, however long the suite ran.
+    (["--by-duration", "DURATION"], 6),
     (["--by-duration", "1h"], 0),
     (["--from-file", "FILE"], 4),
 ]
@@ -72,7 +73,9 @@ MODES = [
 def test_reset_mode_plans_then_executes(topic, tmp_path, mode, new):
     bs, name, t0 = topic
     group = make_group(bs, name)
-    args = [a.replace("RECORD7", iso(t0 + 7 * 60_000)) for a in mode]
+    back_s = int(time.time() - (t0 + 5.5 * 60_000) / 1000)
+    args = [a.replace("RECORD7", iso(t0 + 7 * 60_000)).replace("DURATION", f"PT{back_s}S")
+            for a in mode]
     if "FILE" in args:
         f = tmp_path / "offsets.csv"
         f.write_text(f"{name},0,4\n")
