@@ -97,6 +97,7 @@ class Broker:
         host, port = self.listen
         self._server = await serve(self, host, port)
         self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
+        self._tasks.append(asyncio.get_running_loop().create_task(self._warm_codecs()))
         self.retention = RetentionTask(
             self.logs,
             self._retention_policy,
@@ -146,6 +147,16 @@ class Broker:
         self.metadata.close()
         self.stopped.set()
         log.info("broker %d stopped cleanly", self.node_id)
+
+    async def _warm_codecs(self) -> None:
+        # kio imports each message version on first use (a few ms each); doing it for the
+        # versions clients ask for, one per loop turn, keeps that out of the first requests'
+        # latency without delaying start-up.
+        from broker.protocol.codec import recent_versions, warm
+
+        for key, version in recent_versions():
+            warm(key, version)
+            await asyncio.sleep(0)
 
     async def _flush_loop(self) -> None:
         while True:

@@ -102,3 +102,18 @@ def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
     out[0:4] = (len(out) - 4).to_bytes(4, "big")
     del out
     return buf.getvalue()
+
+
+def warm(api_key: int, version: int) -> None:
+    """Load one version's generated classes and codecs now rather than on first use."""
+    _request_codec(api_key, version)
+    _response_writer(response_class(api_key, version))
+
+
+def recent_versions(per_api: int = 4) -> list[tuple[int, int]]:
+    """The newest served versions of every API: what current clients will ask for."""
+    return [
+        (key, v)
+        for key, r in SERVED.items()
+        for v in range(r.max, max(r.min, r.max - per_api + 1) - 1, -1)
+    ]
