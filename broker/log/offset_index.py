@@ -125,6 +125,13 @@ class OffsetIndex:
         self._offsets.append(rel)
         self._positions.append(position)
 
+    def truncate_entries(self, count: int) -> None:
+        """Keep only the first ``count`` entries (undoes appends of a refused log append)."""
+        del self._offsets[count:]
+        del self._positions[count:]
+        if self._fd is not None:
+            os.ftruncate(self._fd, count * ENTRY_SIZE)
+
     def replace(self, entries: list[tuple[int, int]]) -> None:
         """Rewrite the whole index with (absolute offset, position) entries."""
         self._offsets = array("i", (o - self.base_offset for o, _ in entries[: self.max_entries]))

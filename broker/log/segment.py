@@ -6,8 +6,10 @@ increase from ``base_offset`` (contiguously, except where the log cleaner remove
 Beside it, ``.index`` (see offset_index.py) and ``.timeindex`` (see time_index.py) are sparse
 and rebuildable: they are never the only copy of anything.
 
-Appends write the caller's bytes at the current end with one positional write; a failed write
-is cut off again (ftruncate), so a later append never lands behind a torn fragment.
+Appends write the caller's bytes at the current end with one positional write, then the index
+entries they earn. The three writes are one unit: if any fails, the ``.log`` file and both
+indexes are cut back (ftruncate) to their previous lengths, so a refused batch neither sits
+behind a later append nor comes back when the segment is scanned after a restart.
 
 Failure policy: reads trust ``size`` (only whole appended batches are below it). Index files
 that fail their sanity check are rebuilt from batch headers on first use, with a warning. A
@@ -17,6 +19,7 @@ off is the job of recovery.py, not of the segment.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -130,6 +133,7 @@ class LogSegment:
         self._time_index: TimeIndex | None = None
         self._state: IndexState | None = None  # None until the statistics are known
         self._created_ms: int | None = None
+        self._first_timestamp: int | None = None  # cached: the first batch never changes
         self.cleaned = False  # set by the log cleaner
 
     # --- construction -------------------------------------------------------------------------
@@ -301,7 +305,10 @@ class LogSegment:
     def first_timestamp(self) -> int:
         if self.size == 0:
             return NO_TIMESTAMP
-        return records.parse_header(os.pread(self.fd, HEADER_SIZE, 0)).max_timestamp
+        if self._first_timestamp is None:
+            header = records.parse_header(os.pread(self.fd, HEADER_SIZE, 0))
+            self._first_timestamp = header.max_timestamp
+        return self._first_timestamp
 
     @property
     def created_ms(self) -> int | None:
@@ -325,17 +332,25 @@ class LogSegment:
         return self.offset_index.is_full or self.time_index.is_full
 
     def info(self, *, active: bool) -> SegmentInfo:
-        return SegmentInfo(
-            base_offset=self.base_offset,
-            next_offset=self.next_offset,
-            size_bytes=self.size,
-            first_timestamp=self.first_timestamp,
-            max_timestamp=self.max_timestamp,
-            created_ms=self.created_ms if self.created_ms is not None else -1,
-            last_modified_ms=self.last_modified_ms,
-            active=active,
-            cleaned=self.cleaned,
-        )
+        # Describing a log must not leave a descriptor open per segment (thousands of them
+        # for a long log): a .log file opened only to read statistics is closed again.
+        borrowed = self._fd is None
+        try:
+            return SegmentInfo(
+                base_offset=self.base_offset,
+                next_offset=self.next_offset,
+                size_bytes=self.size,
+                first_timestamp=self.first_timestamp,
+                max_timestamp=self.max_timestamp,
+                created_ms=self.created_ms if self.created_ms is not None else -1,
+                last_modified_ms=self.last_modified_ms,
+                active=active,
+                cleaned=self.cleaned,
+            )
+        finally:
+            if borrowed and self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
     # --- appending ----------------------------------------------------------------------------
 
@@ -343,23 +358,33 @@ class LogSegment:
         """Write ``data`` (whole batches; ``batches`` hold positions within ``data``)."""
         start = self.size
         fd = self.fd
+        # Loaded before writing, so that a failure can restore them exactly.
+        oi, ti = self.offset_index, self.time_index
+        saved_state = dataclasses.replace(self._stats)
+        oi_len, ti_len = len(oi), len(ti)
         try:
             written = 0
             while written < len(data):
                 written += os.pwrite(fd, data[written:], start + written)
-        except OSError:
-            os.ftruncate(fd, start)
+            state = self._stats
+            interval = self.index_interval_bytes
+            for pos, h in batches:
+                if state.observe(h, interval):
+                    # Time entry first: the tail scan on load (_scan_tail) relies on the time
+                    # index reaching at least as far as the offset index.
+                    if state.offset_of_max_timestamp >= 0:
+                        ti.maybe_append(state.max_timestamp, state.offset_of_max_timestamp)
+                    oi.append(h.base_offset, start + pos)
+        except BaseException:
+            # Undo the whole append: bytes past ``size`` would be found again by a restart.
+            self._state = saved_state
+            try:
+                os.ftruncate(fd, start)
+                ti.truncate_entries(ti_len)
+                oi.truncate_entries(oi_len)
+            except OSError:
+                log.exception("%s: could not cut back a refused append", self.log_path)
             raise
-        state = self._stats
-        oi, ti = self.offset_index, self.time_index
-        interval = self.index_interval_bytes
-        for pos, h in batches:
-            if state.observe(h, interval):
-                # Time entry first: the tail scan on load (_scan_tail) relies on the time
-                # index reaching at least as far as the offset index.
-                if state.offset_of_max_timestamp >= 0:
-                    ti.maybe_append(state.max_timestamp, state.offset_of_max_timestamp)
-                oi.append(h.base_offset, start + pos)
         self.size = start + len(data)
         self._next_offset = batches[-1][1].next_offset
         if self._created_ms is None:
@@ -502,6 +527,7 @@ class LogSegment:
             os.ftruncate(self.fd, end)
         self.size = end
         self._next_offset = builder.next_offset
+        self._first_timestamp = None
         self._write_indexes(builder)
         if end == 0:
             self._created_ms = None

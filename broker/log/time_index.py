@@ -100,6 +100,13 @@ class TimeIndex:
         self._timestamps.append(timestamp)
         self._offsets.append(rel)
 
+    def truncate_entries(self, count: int) -> None:
+        """Keep only the first ``count`` entries (undoes appends of a refused log append)."""
+        del self._timestamps[count:]
+        del self._offsets[count:]
+        if self._fd is not None:
+            os.ftruncate(self._fd, count * ENTRY_SIZE)
+
     def replace(self, entries: list[tuple[int, int]]) -> None:
         """Rewrite the whole index with (timestamp, absolute offset) entries."""
         entries = entries[: self.max_entries]

@@ -254,12 +254,6 @@ def _full_disk(broker_factory, mnt: Path, segment_bytes: int) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
-@pytest.mark.xfail(
-    strict=True,
-    reason="LogSegment.append truncates the data only when the data write fails: when an index "
-    "write fails after it, the refused batch stays in the .log file past the segment's size "
-    "and comes back on a restart (reported to the log area)",
-)
 def test_refused_append_leaves_no_bytes_in_the_file(tmp_path):
     from broker.log.log import LogConfig
     from tests.log.helpers import append, batch, open_log
