@@ -272,6 +272,12 @@ def test_confluent_group_resumes_from_committed_offsets_after_restart(broker):
     assert first == commits, "the group did not resume from its committed offsets"
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known bug: under load the kafka-python leader rejoins after every stable "
+    "generation and the coordinator rebalances each time (seen at generation 100 in CI); "
+    "issue 4 stays open until this is fixed",
+)
 def test_kafka_python_group_of_three(broker):
     from kafka import KafkaConsumer, TopicPartition
     from kafka.structs import OffsetAndMetadata
