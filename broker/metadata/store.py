@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from broker.log.atomic import write_atomically
 from broker.metadata import records as mr
 from broker.metadata.image import MetadataImage
 from broker.protocol import records
@@ -69,23 +70,9 @@ def read_properties(path: Path) -> dict[str, str]:
 
 
 def write_properties(path: Path, props: dict[str, str]) -> None:
-    """Write, fsync, rename into place and fsync the directory: all or nothing."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("#Written by kctl; pins this data directory to one cluster and node.\n")
-        f.writelines(f"{k}={v}\n" for k, v in props.items())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Replace the file all or nothing (see broker.log.atomic)."""
+    header = "#Written by kctl; pins this data directory to one cluster and node.\n"
+    write_atomically(path, header + "".join(f"{k}={v}\n" for k, v in props.items()))
 
 
 def check_meta_properties(data_dir: Path, node_id: int, cluster_id: str | None) -> str:
