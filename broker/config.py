@@ -194,6 +194,12 @@ class ClusterIdFormat:
 
 # --- definitions ------------------------------------------------------------------------------
 
+# The class names Kafka's server.properties use for its ACL authorizer (KRaft, then ZooKeeper).
+AUTHORIZER_CLASSES = (
+    "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "kafka.security.authorizer.AclAuthorizer",
+)
+
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 
 
@@ -609,6 +615,15 @@ DEFINITIONS: dict[str, ConfigDef] = {
         ),
         # Authorization.
         _D(
+            "authorizer.class.name",
+            "string",
+            None,
+            "Turns the ACL authorizer on: Kafka's StandardAuthorizer or AclAuthorizer class "
+            "name (both mean the same here). Unset: every request is allowed.",
+            OneOf(AUTHORIZER_CLASSES),
+            HIGH,
+        ),
+        _D(
             "super.users",
             "string",
             None,
@@ -777,6 +792,10 @@ class BrokerConfig:
     @property
     def flush_interval_ms(self) -> int | None:
         return self.get("log.flush.interval.ms")
+
+    @property
+    def authorizer_enabled(self) -> bool:
+        return bool(self.get("authorizer.class.name"))
 
     @property
     def super_users(self) -> list[str]:

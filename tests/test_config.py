@@ -212,3 +212,14 @@ def test_dynamic_configs_override_static_and_static_only_keys_refuse():
     with pytest.raises(ConfigError, match="unknown broker config"):
         cfg.set_dynamic("nope", "1")
     assert cfg.get("num.partitions") == 2
+
+
+def test_authorizer_is_off_unless_one_of_kafkas_class_names_is_given():
+    assert not load_config(None, []).authorizer_enabled
+    for name in (
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "kafka.security.authorizer.AclAuthorizer",
+    ):
+        assert load_config(None, [f"authorizer.class.name={name}"]).authorizer_enabled
+    with pytest.raises(ConfigError, match=r"authorizer\.class\.name: 'com\.example\.Custom'"):
+        load_config(None, ["authorizer.class.name=com.example.Custom"])

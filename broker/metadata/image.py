@@ -43,6 +43,11 @@ class MetadataImage:
     features: dict[str, int] = field(default_factory=dict)
     # Topic config overrides by topic name; a TopicImage's ``configs`` is the same dict.
     topic_configs: dict[str, dict[str, str]] = field(default_factory=dict)
+    # SCRAM credentials: user name -> mechanism type -> credential.
+    scram_credentials: dict[str, dict[int, r.UserScramCredentialRecord]] = field(
+        default_factory=dict
+    )
+    acls: dict[uuid.UUID, r.AccessControlEntryRecord] = field(default_factory=dict)
 
     def copy(self) -> MetadataImage:
         """An independent copy (to stage a commit before it is durable)."""
@@ -112,6 +117,22 @@ class MetadataImage:
                     self.features.pop(name, None)
                 else:
                     self.features[name] = level
+            case r.UserScramCredentialRecord(name=name, mechanism=mechanism):
+                self.scram_credentials.setdefault(name, {})[mechanism] = record
+            case r.RemoveUserScramCredentialRecord(name=name, mechanism=mechanism):
+                user = self.scram_credentials.get(name, {})
+                if mechanism not in user:
+                    raise r.MetadataRecordError(f"user {name} has no credential {mechanism}")
+                del user[mechanism]
+                if not user:
+                    del self.scram_credentials[name]
+            case r.AccessControlEntryRecord(id=acl_id):
+                if acl_id in self.acls:
+                    raise r.MetadataRecordError(f"ACL {acl_id} exists already")
+                self.acls[acl_id] = record
+            case r.RemoveAccessControlEntryRecord(id=acl_id):
+                if self.acls.pop(acl_id, None) is None:
+                    raise r.MetadataRecordError(f"no ACL with id {acl_id}")
             case _:
                 raise r.MetadataRecordError(f"cannot apply {record!r}")
 

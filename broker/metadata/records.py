@@ -1,16 +1,18 @@
 """Cluster metadata records, modelled on Apache Kafka's KRaft records.
 
 Encoding: each record is one compact JSON object, ``{"type": "<class name>", "version": N,
-"data": {...}}``, with UUIDs as their canonical text and tuples as arrays. It is stored as the
-value of one record in a v2 record batch (see store.py). Why JSON rather than Kafka's binary
-ApiMessage format: the records are few and small, a dump of the metadata log stays readable
-with any tool that prints record values, and adding a field with a default stays backward
-compatible. A record type this broker does not know, a version newer than it writes, or a
-field of the wrong type is a MetadataRecordError, never a silent guess.
+"data": {...}}``, with UUIDs as their canonical text, bytes as base64 and tuples as arrays. It
+is stored as the value of one record in a v2 record batch (see store.py). Why JSON rather than
+Kafka's binary ApiMessage format: the records are few and small, a dump of the metadata log
+stays readable with any tool that prints record values, and adding a field with a default
+stays backward compatible. A record type this broker does not know, a version newer than it
+writes, or a field of the wrong type is a MetadataRecordError, never a silent guess.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import uuid
 from dataclasses import MISSING, asdict, dataclass, fields
@@ -81,6 +83,44 @@ class FeatureLevelRecord:
     level: int  # 0 removes the feature
 
 
+@dataclass(frozen=True, slots=True)
+class UserScramCredentialRecord:
+    """A user's salted SCRAM credential for one mechanism (the password itself is never kept)."""
+
+    name: str
+    mechanism: int  # Kafka's ScramMechanism type: 1 SCRAM-SHA-256, 2 SCRAM-SHA-512
+    salt: bytes
+    stored_key: bytes
+    server_key: bytes
+    iterations: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveUserScramCredentialRecord:
+    name: str
+    mechanism: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessControlEntryRecord:
+    """One ACL binding; the codes are Kafka's AclResourceType, PatternType, AclOperation and
+    AclPermissionType values."""
+
+    id: uuid.UUID
+    resource_type: int
+    resource_name: str
+    pattern_type: int
+    principal: str
+    host: str
+    operation: int
+    permission_type: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveAccessControlEntryRecord:
+    id: uuid.UUID
+
+
 MetadataRecord = (
     TopicRecord
     | PartitionRecord
@@ -89,6 +129,10 @@ MetadataRecord = (
     | ConfigRecord
     | ProducerIdsRecord
     | FeatureLevelRecord
+    | UserScramCredentialRecord
+    | RemoveUserScramCredentialRecord
+    | AccessControlEntryRecord
+    | RemoveAccessControlEntryRecord
 )
 
 RECORD_TYPES: dict[str, type] = {
@@ -101,6 +145,10 @@ RECORD_TYPES: dict[str, type] = {
         ConfigRecord,
         ProducerIdsRecord,
         FeatureLevelRecord,
+        UserScramCredentialRecord,
+        RemoveUserScramCredentialRecord,
+        AccessControlEntryRecord,
+        RemoveAccessControlEntryRecord,
     )
 }
 
@@ -122,6 +170,8 @@ def _to_json(value: Any) -> Any:
         return str(value)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
     return value
 
 
@@ -164,6 +214,11 @@ def _from_json(annotation: str, value: Any) -> Any:
         return value
     if annotation == "str" and isinstance(value, str):
         return value
+    if annotation == "bytes" and isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ValueError(annotation) from None
     if annotation == "tuple[int, ...]" and isinstance(value, list):
         return tuple(_from_json("int", x) for x in value)
     raise TypeError(annotation)

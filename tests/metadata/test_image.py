@@ -69,6 +69,25 @@ def test_broker_configs_producer_ids_and_features():
     assert image.features == {}
 
 
+def test_scram_credentials_and_acls():
+    image = MetadataImage()
+    sha256 = mr.UserScramCredentialRecord("alice", 1, b"s", b"k1", b"k2", 4096)
+    sha512 = mr.UserScramCredentialRecord("alice", 2, b"s", b"k3", b"k4", 8192)
+    image.apply(sha256)
+    image.apply(sha512)
+    replaced = mr.UserScramCredentialRecord("alice", 1, b"t", b"k5", b"k6", 4096)
+    image.apply(replaced)  # a new password replaces the old credential
+    assert image.scram_credentials == {"alice": {1: replaced, 2: sha512}}
+    image.apply(mr.RemoveUserScramCredentialRecord("alice", 1))
+    image.apply(mr.RemoveUserScramCredentialRecord("alice", 2))
+    assert image.scram_credentials == {}
+    acl = mr.AccessControlEntryRecord(B, 2, "orders", 3, "User:bob", "*", 3, 3)
+    image.apply(acl)
+    assert image.acls == {B: acl}
+    image.apply(mr.RemoveAccessControlEntryRecord(B))
+    assert image.acls == {}
+
+
 @pytest.mark.parametrize(
     "record, message",
     [
@@ -80,11 +99,15 @@ def test_broker_configs_producer_ids_and_features():
         (mr.PartitionChangeRecord(A, 7, leader=1), "partition 7 of a does not exist"),
         (mr.RemoveTopicRecord(B), "no topic with id"),
         (mr.ProducerIdsRecord(1, 0), "below"),
+        (mr.RemoveUserScramCredentialRecord("nobody", 1), "user nobody has no credential"),
+        (mr.AccessControlEntryRecord(A, 2, "a", 3, "User:x", "*", 3, 3), "exists already"),
+        (mr.RemoveAccessControlEntryRecord(B), "no ACL with id"),
     ],
 )
 def test_records_that_do_not_fit_are_refused_without_change(record, message):
     image = image_with_topic()
     image.apply(mr.ProducerIdsRecord(1, 1000))
+    image.apply(mr.AccessControlEntryRecord(A, 2, "a", 3, "User:x", "*", 3, 3))
     before = image.copy()
     with pytest.raises(mr.MetadataRecordError, match=message):
         image.apply(record)

@@ -23,6 +23,10 @@ TID = uuid.uuid4()
         mr.ProducerIdsRecord(1, 2000),
         mr.FeatureLevelRecord("metadata.version", 7),
         mr.TopicRecord("ünïcode-is-not-legal-but-encodes", TID),
+        mr.UserScramCredentialRecord("alice", 1, b"\x00salt\xff", b"stored", b"server", 4096),
+        mr.RemoveUserScramCredentialRecord("alice", 2),
+        mr.AccessControlEntryRecord(TID, 2, "orders-", 4, "User:bob", "*", 3, 3),
+        mr.RemoveAccessControlEntryRecord(TID),
     ],
 )
 def test_records_round_trip(record):
@@ -73,6 +77,21 @@ def test_fields_with_defaults_may_be_absent():
             "next_producer_id",
         ),
         ({"type": "TopicRecord"}, "lacks its type, version or data"),
+        (
+            {
+                "type": "UserScramCredentialRecord",
+                "version": 0,
+                "data": {
+                    "name": "alice",
+                    "mechanism": 1,
+                    "salt": "not base64!",
+                    "stored_key": "",
+                    "server_key": "",
+                    "iterations": 4096,
+                },
+            },
+            "UserScramCredentialRecord.salt",
+        ),
     ],
 )
 def test_unreadable_records_raise_a_clear_error(doc, message):
