@@ -29,6 +29,7 @@ from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import effective_topic_config
 from broker.metrics import Metrics
 from broker.partition.partition import Partition, PartitionSettings, ProduceResult
+from broker.security.acl.authorizer import AclAuthorizer
 
 if TYPE_CHECKING:
     from broker.admin_http.server import AdminServer
@@ -68,6 +69,7 @@ class Broker:
         self.retention: RetentionTask | None = None  # set up in start()
         self.admin: AdminServer | None = None  # HTTP admin/metrics, when admin.listen is set
         self.groups: GroupCoordinator | None = None  # consumer groups, set up in start()
+        self.authorizer: AclAuthorizer | None = None  # ACLs, with authorizer.class.name
         self._server: asyncio.AbstractServer | None = None
         self.stopped = asyncio.Event()
 
@@ -82,6 +84,7 @@ class Broker:
             self.data_dir, node_id=self.node_id, cluster_id=self.config.get("cluster.id") or None
         )
         self.controller = Controller(self.metadata, self.config)
+        self.authorizer = AclAuthorizer.attach(self.metadata, self.config)
         self.logs = LogManager(self.data_dir)
         self.logs.startup()
         self._on_metadata([], self.metadata.image)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from broker.protocol.codec import response_class
 from broker.protocol.header import RequestHeader
+from broker.security.acl.authorizer import all_operations
+from broker.security.acl.model import CLUSTER_NAME, AclOperation, ResourceType
 
 if TYPE_CHECKING:
     from broker.node import Broker
@@ -42,6 +44,32 @@ class RequestContext:
 
     def make(self, class_name: str, /, **fields: Any) -> Any:
         return make(getattr(self.messages, class_name), **fields)
+
+    # --- authorization (broker/security/acl): without an authorizer everything is allowed
+
+    def authorize(self, op: AclOperation, rt: ResourceType, name: str = CLUSTER_NAME) -> bool:
+        """May this request's principal perform ``op`` on resource (rt, name)?"""
+        authorizer = self.broker.authorizer
+        return authorizer is None or authorizer.authorize(
+            self.principal, self.client_host, op, rt, name
+        )
+
+    def authorize_cluster(self, op: AclOperation) -> bool:
+        return self.authorize(op, ResourceType.CLUSTER, CLUSTER_NAME)
+
+    def authorize_by_resource_type(self, op: AclOperation, rt: ResourceType) -> bool:
+        """May ``op`` be allowed on some resource of type ``rt``? (Kafka's KIP-679 check)"""
+        authorizer = self.broker.authorizer
+        return authorizer is None or authorizer.authorize_by_resource_type(
+            self.principal, self.client_host, op, rt
+        )
+
+    def authorized_operations(self, rt: ResourceType, name: str = CLUSTER_NAME) -> int:
+        """Kafka's authorized-operations bitfield of one resource for this principal."""
+        authorizer = self.broker.authorizer
+        if authorizer is None:
+            return all_operations(rt)
+        return authorizer.authorized_operations(self.principal, self.client_host, rt, name)
 
 
 @cache

@@ -39,6 +39,9 @@ MODULES = (
     "describe_groups",
     "delete_groups",
     "offset_delete",
+    "describe_acls",
+    "create_acls",
+    "delete_acls",
 )
 
 

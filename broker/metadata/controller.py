@@ -29,6 +29,7 @@ from broker.metadata.topic_config import (
     validate,
     validate_together,
 )
+from broker.security.acl.model import AclBinding, AclFilter
 
 log = logging.getLogger("broker.metadata")
 
@@ -412,6 +413,52 @@ class Controller:
                     log.warning("ignoring stored dynamic broker config %s=%r: %s", key, text, e)
         self.config.dynamic_default = layers[""]
         self.config.dynamic = layers[str(self.node_id)]
+
+    # --- ACLs ---------------------------------------------------------------------------
+
+    def create_acls(self, bindings: list[AclBinding]) -> list[KafkaError | None]:
+        """Store the valid bindings (one batch); per binding, its error or None.
+
+        As in Kafka, a binding that exists already (or twice in the request) succeeds and is
+        stored once.
+        """
+        existing = {AclBinding.of_record(rec) for rec in self.image.acls.values()}
+        results: list[KafkaError | None] = []
+        recs: list[mr.MetadataRecord] = []
+        for binding in bindings:
+            try:
+                binding.validate_new()
+            except KafkaError as e:
+                results.append(e)
+                continue
+            if binding not in existing:
+                existing.add(binding)
+                recs.append(binding.record(uuid.uuid4()))
+            results.append(None)
+        if recs:
+            self._commit(recs, False)
+        return results
+
+    def delete_acls(self, filters: list[AclFilter]) -> list[KafkaError | list[AclBinding]]:
+        """Delete every binding any filter matches (one batch); per filter, what it matched."""
+        results: list[KafkaError | list[AclBinding]] = []
+        doomed: set[uuid.UUID] = set()
+        for acl_filter in filters:
+            try:
+                acl_filter.validate()
+            except KafkaError as e:
+                results.append(e)
+                continue
+            matched = []
+            for acl_id, rec in self.image.acls.items():
+                binding = AclBinding.of_record(rec)
+                if acl_filter.matches(binding):
+                    doomed.add(acl_id)
+                    matched.append(binding)
+            results.append(matched)
+        if doomed:
+            self._commit([mr.RemoveAccessControlEntryRecord(i) for i in sorted(doomed)], False)
+        return results
 
 
 def _unique(ops: list[Op]) -> list[Op]:
