@@ -17,7 +17,7 @@ from typing import Any
 from kio.index import load_request_schema, load_response_schema
 from kio.serial import entity_reader, entity_writer
 
-from broker.protocol import bounds
+from broker.protocol import bounds, fast_responses
 from broker.protocol import header as hdr
 from broker.protocol.apis import SERVED, ApiKey
 
@@ -94,13 +94,18 @@ def decode_request(frame: bytes) -> Request:
 def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
     """Serialize a response body with the header its request's version calls for, framed."""
     cls = type(body)
+    head = hdr.response_header(header.correlation_id, header.api_key, cls.__flexible__)
+    out = bytearray(4) + head
+    if fast_responses.encode(out, body):  # Produce and Fetch, the hot path
+        out[0:4] = (len(out) - 4).to_bytes(4, "big")
+        return bytes(out)
     buf = io.BytesIO()
     buf.write(b"\x00\x00\x00\x00")
-    buf.write(hdr.response_header(header.correlation_id, header.api_key, cls.__flexible__))
+    buf.write(head)
     _response_writer(cls)(buf, body)
-    out = buf.getbuffer()
-    out[0:4] = (len(out) - 4).to_bytes(4, "big")
-    del out
+    view = buf.getbuffer()
+    view[0:4] = (len(view) - 4).to_bytes(4, "big")
+    del view
     return buf.getvalue()
 
 
