@@ -25,7 +25,7 @@ from kctl.client import kafka_error
 from kctl.console import EXIT_CODES_HELP, ExitCode, KctlError, error_line
 
 COMMAND_MODULES = (
-    "topics", "produce", "consume", "groups", "configs", "cluster", "log", "perf",
+    "topics", "produce", "consume", "groups", "configs", "acls", "cluster", "log", "perf",
     "profile", "completion", "broker", "dashboard",
 )
 

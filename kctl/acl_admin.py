@@ -1,0 +1,203 @@
+"""CreateAcls / DescribeAcls / DeleteAcls through confluent-kafka's AdminClient.
+
+Translates kctl's bindings (Kafka's codes, ``kctl.acl_model``) to confluent-kafka's
+AclBinding / AclBindingFilter and back, waits for the futures, and turns failures into
+one-line :class:`kctl.console.KctlError`s. SECURITY_DISABLED (the cluster runs without an
+authorizer) gets a message that says so.
+
+librdkafka (and so confluent-kafka) knows resource types up to TransactionalId and operations
+up to IdempotentWrite: ACLs on DelegationToken or User resources, and the CreateTokens /
+DescribeTokens operations, cannot be sent with it; :func:`check_expressible` refuses them
+before anything is sent. Bindings of those kinds that a cluster returns show as UNKNOWN.
+
+librdkafka also drops the error code of a DescribeAcls answer: SECURITY_DISABLED and
+CLUSTER_AUTHORIZATION_FAILED both arrive as an empty list. :func:`describe` therefore asks
+again when the list is empty, with requests whose errors do arrive: the brokers'
+``authorizer.class.name`` (DescribeConfigs; empty means no authorizer) and whether this
+principal may Describe the cluster (DescribeCluster's authorized operations), which listing
+ACLs needs. Where neither answers, an empty list is all that can be said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    ConfigResource,
+    ResourcePatternType,
+)
+from confluent_kafka.admin import ResourceType as CKResourceType
+
+from kctl.acl_model import (
+    Binding,
+    BindingFilter,
+    Operation,
+    PatternType,
+    Permission,
+    ResourceType,
+    pascal,
+)
+from kctl.client import Cluster, exit_code_for, kafka_error
+from kctl.console import ExitCode, KctlError
+
+# Kafka's Cluster resource type (4) is confluent-kafka's BROKER; the other codes are equal.
+_TO_CK = {
+    ResourceType.ANY: CKResourceType.ANY,
+    ResourceType.TOPIC: CKResourceType.TOPIC,
+    ResourceType.GROUP: CKResourceType.GROUP,
+    ResourceType.CLUSTER: CKResourceType.BROKER,
+    ResourceType.TRANSACTIONAL_ID: CKResourceType.TRANSACTIONAL_ID,
+}
+_FROM_CK = {v: k for k, v in _TO_CK.items()}
+
+NO_AUTHORIZER = (
+    "the cluster has no authorizer, so it keeps no ACLs (SECURITY_DISABLED); "
+    "enable one on the brokers with authorizer.class.name"
+)
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    binding: Binding
+    error: KctlError | None
+
+
+def check_expressible(items: Sequence[Binding | BindingFilter]) -> None:
+    """Refuse what librdkafka cannot carry (see the module notes), naming it."""
+    for item in items:
+        if item.resource_type not in _TO_CK:
+            raise KctlError(
+                f"kctl cannot manage {pascal(item.resource_type.name)} ACLs: its client "
+                "library (librdkafka) has no such resource type; use kafka-acls.sh",
+                ExitCode.ERROR,
+            )
+        if item.operation > Operation.IDEMPOTENT_WRITE:
+            raise KctlError(
+                f"kctl cannot manage the {pascal(item.operation.name)} operation: its client "
+                "library (librdkafka) has no such operation; use kafka-acls.sh",
+                ExitCode.ERROR,
+            )
+
+
+def _to_ck(item: Binding | BindingFilter) -> AclBinding:
+    cls = AclBinding if isinstance(item, Binding) else AclBindingFilter
+    return cls(
+        _TO_CK[item.resource_type], item.resource_name,
+        ResourcePatternType(int(item.pattern_type)), item.principal, item.host,
+        AclOperation(int(item.operation)), AclPermissionType(int(item.permission)),
+    )
+
+
+def _enum(cls: type, value: object) -> object:
+    try:
+        return cls(int(getattr(value, "value", value)))
+    except ValueError:
+        return cls(0)  # UNKNOWN
+
+
+def from_ck(b: AclBinding) -> Binding:
+    return Binding(
+        _FROM_CK.get(b.restype, ResourceType.UNKNOWN), b.name,
+        _enum(PatternType, b.resource_pattern_type), b.principal, b.host,
+        _enum(Operation, b.operation), _enum(Permission, b.permission_type),
+    )
+
+
+def _error(cluster: Cluster, exc: KafkaException, what: str) -> KctlError:
+    err = exc.args[0] if exc.args else None
+    if isinstance(err, KafkaError) and err.code() == KafkaError.SECURITY_DISABLED:
+        return KctlError(f"{what}: {NO_AUTHORIZER}", ExitCode.ERROR)
+    if isinstance(err, KafkaError) and exit_code_for(err) is ExitCode.UNREACHABLE:
+        # A timeout may hide a refused login or TLS handshake: the client's log says which.
+        return cluster.unreachable(exc)
+    return kafka_error(exc, what)
+
+
+def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding]:
+    """Every binding matching any of ``filters``, sorted, without repeats."""
+    check_expressible(filters)
+    found: set[Binding] = set()
+    for f in filters:
+        fut = cluster.admin().describe_acls(_to_ck(f), request_timeout=cluster.timeout)
+        try:
+            found.update(from_ck(b) for b in fut.result(cluster.timeout))
+        except KafkaException as e:
+            raise _error(cluster, e, "cannot list ACLs") from e
+    if not found:
+        explain_empty(cluster)
+    return sorted(found)
+
+
+def explain_empty(cluster: Cluster) -> None:
+    """Raise the error an empty DescribeAcls answer may hide, where it can be found out."""
+    admin, t = cluster.admin(), cluster.timeout
+    try:
+        desc = admin.describe_cluster(include_authorized_operations=True,
+                                      request_timeout=t).result(t)
+    except KafkaException:
+        return
+    node = desc.controller or (desc.nodes[0] if desc.nodes else None)
+    if node is not None:
+        try:
+            broker = ConfigResource(CKResourceType.BROKER, str(node.id))
+            configs = admin.describe_configs([broker], request_timeout=t)[broker].result(t)
+        except KafkaException:
+            configs = {}
+        entry = configs.get("authorizer.class.name")
+        if entry is not None and not entry.value:
+            raise KctlError(f"cannot list ACLs: {NO_AUTHORIZER}", ExitCode.ERROR)
+    ops = desc.authorized_operations
+    if ops is not None and AclOperation.DESCRIBE not in ops:
+        raise KctlError(
+            "cannot list ACLs: not authorized to Describe the cluster "
+            "(CLUSTER_AUTHORIZATION_FAILED)", ExitCode.DENIED,
+        )
+
+
+def create(cluster: Cluster, bindings: Sequence[Binding]) -> list[CreateResult]:
+    """Create ``bindings``; one result per binding, in order (creating is idempotent)."""
+    check_expressible(bindings)
+    ck = [_to_ck(b) for b in bindings]
+    futures = cluster.admin().create_acls(ck, request_timeout=cluster.timeout)
+    results = []
+    for b, c in zip(bindings, ck, strict=True):
+        try:
+            futures[c].result(cluster.timeout)
+            results.append(CreateResult(b, None))
+        except KafkaException as e:
+            error = _error(cluster, e, f"cannot create ACL {describe_one(b)}")
+            results.append(CreateResult(b, error))
+    return results
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    deleted: list[Binding]  # what the cluster removed, sorted
+    errors: list[KctlError]  # filters the cluster refused
+
+
+def delete(cluster: Cluster, filters: Sequence[BindingFilter]) -> DeleteResult:
+    """Delete what matches ``filters``; a refused filter does not hide what others removed."""
+    check_expressible(filters)
+    ck = [_to_ck(f) for f in filters]
+    futures = cluster.admin().delete_acls(ck, request_timeout=cluster.timeout)
+    deleted: set[Binding] = set()
+    errors = []
+    for c in ck:
+        try:
+            deleted.update(from_ck(b) for b in futures[c].result(cluster.timeout))
+        except KafkaException as e:
+            errors.append(_error(cluster, e, "cannot delete ACLs"))
+    return DeleteResult(sorted(deleted), errors)
+
+
+def describe_one(b: Binding) -> str:
+    """A binding in one phrase, for messages."""
+    return (f"{b.permission.name} {b.principal} {b.operation.name} on "
+            f"{b.resource_type.name} {b.pattern_type.name}:{b.resource_name} from {b.host}")
