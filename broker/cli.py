@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from broker.config import ConfigError, load_config
+from broker.security.credentials import parse_add_scram
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="override any broker config, e.g. --set num.partitions=3",
     )
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    p.add_argument(
+        "--add-scram",
+        action="append",
+        default=[],
+        metavar="'SCRAM-SHA-256=[name=NAME,password=PASSWORD]'",
+        help="create this SCRAM credential at start unless the user has one for the mechanism "
+        "(kafka-storage's syntax; repeatable); bootstraps a SASL-only cluster",
+    )
 
 
 def overrides_from(args: argparse.Namespace) -> list[str]:
@@ -51,7 +60,12 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     return overrides + list(args.set)
 
 
-def run(config_path: Path | None, overrides: list[str], log_level: str = "INFO") -> int:
+def run(
+    config_path: Path | None,
+    overrides: list[str],
+    log_level: str = "INFO",
+    add_scram: list[str] | None = None,
+) -> int:
     logging.basicConfig(
         level=log_level.upper(),
         stream=sys.stderr,
@@ -59,8 +73,12 @@ def run(config_path: Path | None, overrides: list[str], log_level: str = "INFO")
     )
     try:
         config = load_config(config_path, overrides)
+        users = [parse_add_scram(spec) for spec in add_scram or []]
     except ConfigError as e:
         print(f"broker: error: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:
+        print(f"broker: error: --add-scram {e}", file=sys.stderr)
         return 2
     try:
         import uvloop
@@ -68,15 +86,19 @@ def run(config_path: Path | None, overrides: list[str], log_level: str = "INFO")
         uvloop = None
     runner = uvloop.run if uvloop is not None else asyncio.run
     try:
-        return runner(_serve(config))
+        return runner(_serve(config, users))
     except KeyboardInterrupt:
         return 0
 
 
-async def _serve(config) -> int:
+async def _serve(config, users: list[tuple[int, str, str, int]]) -> int:
     from broker.node import Broker
 
-    broker = Broker(config)
+    try:
+        broker = Broker(config, add_scram=users)
+    except ConfigError as e:  # a TLS store that cannot be loaded, and the like
+        print(f"broker: error: {e}", file=sys.stderr)
+        return 2
     try:
         await broker.start()
     except OSError as e:
@@ -86,8 +108,11 @@ async def _serve(config) -> int:
         logging.getLogger("broker").exception("startup failed")
         print(f"broker: error: cannot start: {e}", file=sys.stderr)
         return 1
-    host, port = broker.listen
-    print(f"kctl broker listening on {host}:{port}", flush=True)
+    for spec in broker.listeners.values():
+        print(
+            f"kctl broker listening on {spec.host}:{spec.port} ({spec.name}, {spec.protocol})",
+            flush=True,
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -100,4 +125,4 @@ async def _serve(config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run(args.config, overrides_from(args), args.log_level)
+    return run(args.config, overrides_from(args), args.log_level, args.add_scram)

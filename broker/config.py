@@ -638,6 +638,164 @@ DEFINITIONS: dict[str, ConfigDef] = {
     ]
 }
 
+# --- security: listeners, TLS, SASL (Kafka's names) -------------------------------------------
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolMap:
+    """listener.security.protocol.map: NAME:PROTOCOL pairs."""
+
+    def check(self, value: Any) -> str | None:
+        for item in value:
+            name, sep, protocol = item.partition(":")
+            if not sep or not re.fullmatch(r"[A-Za-z0-9_]+", name.strip()):
+                return f"has {item!r}, not LISTENER_NAME:PROTOCOL"
+            if protocol.strip().upper() not in SECURITY_PROTOCOLS:
+                return f"maps {name} to {protocol!r}, not one of {', '.join(SECURITY_PROTOCOLS)}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PemOnly:
+    def check(self, value: Any) -> str | None:
+        if value.upper() != "PEM":
+            return "is not supported: only PEM stores are (convert JKS/PKCS12 with keytool/openssl)"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalRules:
+    def check(self, value: Any) -> str | None:
+        from broker.security.principal import PrincipalMapper
+
+        try:
+            PrincipalMapper.parse(value)
+        except ValueError as e:
+            return f"is invalid: {e}"
+        return None
+
+
+_SECURITY_DEFS = [
+    _D(
+        "listener.security.protocol.map",
+        "list",
+        [f"{p}:{p}" for p in SECURITY_PROTOCOLS],
+        "Security protocol of each listener name, NAME:PROTOCOL (PLAINTEXT, SSL, "
+        "SASL_PLAINTEXT, SASL_SSL); every name in listeners needs an entry.",
+        ProtocolMap(),
+    ),
+    _D("ssl.keystore.type", "string", "PEM", "Key store format: only PEM.", PemOnly()),
+    _D(
+        "ssl.keystore.location",
+        "string",
+        None,
+        "PEM file with the server's certificate chain and private key.",
+        None,
+        HIGH,
+    ),
+    _D(
+        "ssl.keystore.certificate.chain",
+        "password",
+        None,
+        "The server's certificate chain as inline PEM (instead of ssl.keystore.location).",
+    ),
+    _D(
+        "ssl.keystore.key",
+        "password",
+        None,
+        "The server's private key as inline PEM (with ssl.keystore.certificate.chain).",
+    ),
+    _D("ssl.key.password", "password", None, "Password of an encrypted private key.", None, HIGH),
+    _D("ssl.truststore.type", "string", "PEM", "Trust store format: only PEM.", PemOnly()),
+    _D(
+        "ssl.truststore.location",
+        "string",
+        None,
+        "PEM bundle of the CAs that sign client certificates (default: the system's CAs).",
+        None,
+        HIGH,
+    ),
+    _D(
+        "ssl.truststore.certificates",
+        "password",
+        None,
+        "Trusted CA certificates as inline PEM (instead of ssl.truststore.location).",
+    ),
+    _D(
+        "ssl.client.auth",
+        "string",
+        "none",
+        "Client certificates on SSL listeners: none, requested or required.",
+        one_of("none", "requested", "required"),
+    ),
+    _D(
+        "ssl.enabled.protocols",
+        "list",
+        ["TLSv1.2", "TLSv1.3"],
+        "TLS versions accepted (older ones are refused by current OpenSSL builds).",
+        one_of("TLSv1.2", "TLSv1.3"),
+    ),
+    _D(
+        "ssl.cipher.suites",
+        "list",
+        None,
+        "TLS 1.2 cipher suites in OpenSSL's names (unset: OpenSSL's defaults); TLS 1.3 suites "
+        "are always OpenSSL's.",
+    ),
+    _D(
+        "ssl.principal.mapping.rules",
+        "string",
+        "DEFAULT",
+        "Rules mapping a client certificate's RFC 2253 subject to a user name: DEFAULT or "
+        "RULE:pattern/replacement/[LU], comma-separated, first match wins.",
+        PrincipalRules(),
+    ),
+    _D(
+        "sasl.enabled.mechanisms",
+        "list",
+        ["SCRAM-SHA-256", "SCRAM-SHA-512"],
+        "SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. "
+        "Default SCRAM only (Kafka's is GSSAPI): SCRAM users created with "
+        "AlterUserScramCredentials or --add-scram work at once, and no password crosses the "
+        "wire; enable PLAIN deliberately, on SASL_SSL.",
+        one_of(*SASL_MECHANISMS),
+        HIGH,
+    ),
+]
+DEFINITIONS.update({d.name: d for d in _SECURITY_DEFS})
+
+# Keys a listener may override as listener.name.<listener name lowercased>.<key>, as in Kafka.
+LISTENER_KEYS = frozenset(
+    d.name for d in _SECURITY_DEFS if d.name.startswith("ssl.") or d.name.startswith("sasl.")
+)
+_JAAS_DEF = _D(
+    "plain.sasl.jaas.config",
+    "password",
+    None,
+    "PLAIN users of this listener: Kafka's PlainLoginModule entry with user_<name>=\"<password>\" "
+    "options (only as listener.name.<listener>.plain.sasl.jaas.config).",
+)
+_LISTENER_KEY = re.compile(r"^listener\.name\.([a-z0-9_]+)\.(.+)$")
+
+
+def listener_definition(name: str) -> ConfigDef | None:
+    """The definition of a per-listener key such as listener.name.sasl_ssl.ssl.keystore.location."""
+    m = _LISTENER_KEY.match(name)
+    if m is None:
+        return None
+    key = m.group(2)
+    base = _JAAS_DEF if key == _JAAS_DEF.name else DEFINITIONS.get(key)
+    if base is None or (base is not _JAAS_DEF and key not in LISTENER_KEYS):
+        return None
+    return ConfigDef(name, base.type, None, base.doc, base.validator, base.importance)
+
+
+def find_definition(name: str) -> ConfigDef | None:
+    return DEFINITIONS.get(name) or listener_definition(name)
+
 # Keys Kafka spells in several units: finest first, each with its factor to the first's unit.
 SYNONYM_GROUPS: tuple[tuple[tuple[str, int], ...], ...] = (
     (
@@ -819,7 +977,9 @@ class BrokerConfig:
     def describe(self) -> dict[str, ConfigEntry]:
         """Every broker config as DescribeConfigs on a BROKER resource reports it."""
         out = {}
-        for name, d in DEFINITIONS.items():
+        per_listener = [(n, find_definition(n)) for n in self.static if n not in DEFINITIONS]
+        for name, d in [*DEFINITIONS.items(), *per_listener]:
+            assert d is not None  # load_config admitted only known names
             synonyms = tuple(self.synonyms(name))
             value = None if d.sensitive else render(self.get(name))
             out[name] = ConfigEntry(
@@ -835,6 +995,12 @@ class BrokerConfig:
                 sensitive=d.sensitive,
             )
         return out
+
+    def check_security(self) -> None:
+        """Each listener's protocol, keystore and SASL settings (broker/security/settings.py)."""
+        from broker.security.settings import check_listeners
+
+        check_listeners(self)
 
     def check(self) -> None:
         """Rules that tie keys together; raises ConfigError."""
@@ -855,6 +1021,7 @@ class BrokerConfig:
                     raise ConfigError(
                         f"advertised.listeners: {a} is not an address clients can reach"
                     )
+        self.check_security()
         low, high = (
             self.get("group.min.session.timeout.ms"),
             self.get("group.max.session.timeout.ms"),
@@ -867,10 +1034,10 @@ class BrokerConfig:
 
 
 def _definition(name: str) -> ConfigDef:
-    try:
-        return DEFINITIONS[name]
-    except KeyError:
-        raise KeyError(f"unknown broker config {name!r}") from None
+    definition = find_definition(name)
+    if definition is None:
+        raise KeyError(f"unknown broker config {name!r}")
+    return definition
 
 
 def flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -913,7 +1080,7 @@ def load_config(toml_path: Path | None, overrides: list[str]) -> BrokerConfig:
     given += [(*parse_override(item), Origin.OVERRIDE) for item in overrides]
     cfg = BrokerConfig()
     for name, value, origin in given:
-        definition = DEFINITIONS.get(name)
+        definition = find_definition(name)
         where = f"in {toml_path}" if origin is Origin.FILE else "from --set"
         if definition is None:
             raise ConfigError(f"unknown broker config {name!r} ({where})")

@@ -30,6 +30,8 @@ from broker.metadata.topic_config import effective_topic_config
 from broker.metrics import Metrics
 from broker.partition.partition import Partition, PartitionSettings, ProduceResult
 from broker.security.acl.authorizer import AclAuthorizer
+from broker.security.credentials import MECHANISMS, from_password
+from broker.security.settings import ListenerSpec, build_listeners
 
 if TYPE_CHECKING:
     from broker.admin_http.server import AdminServer
@@ -41,26 +43,16 @@ log = logging.getLogger("broker")
 FLUSH_CHECK_INTERVAL_S = 0.1
 
 
-def parse_listener(listener: str) -> tuple[str, int]:
-    """'PLAINTEXT://127.0.0.1:9092' or '127.0.0.1:9092' -> ('127.0.0.1', 9092)."""
-    address = listener.split("://", 1)[-1]
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"listener {listener!r} is not HOST:PORT")
-    return host.strip("[]") or "0.0.0.0", int(port)
-
-
 class Broker:
-    def __init__(self, config: BrokerConfig) -> None:
+    def __init__(
+        self, config: BrokerConfig, add_scram: list[tuple[int, str, str, int]] | None = None
+    ) -> None:
         self.config = config
+        self.add_scram = add_scram or []  # (mechanism, name, password, iterations) to ensure
         self.node_id: int = config.get("node.id")
         self.data_dir = Path(_first(config.get("log.dirs"))).expanduser()
-        self.listen = parse_listener(_first(config.get("listeners")))
-        advertised = config.get("advertised.listeners")
-        self.advertised = parse_listener(_first(advertised)) if advertised else self.listen
-        if self.advertised[0] in ("0.0.0.0", "::", "", "localhost"):
-            # librdkafka may resolve "localhost" to ::1 first, where nothing listens.
-            self.advertised = ("127.0.0.1", self.advertised[1])
+        # every listener with its protocol, TLS context and SASL settings (ConfigError if not)
+        self.listeners: dict[str, ListenerSpec] = {s.name: s for s in build_listeners(config)}
         self.connections: set[Connection] = set()
         self.metrics = Metrics()
         self.partitions: dict[tuple[str, int], Partition] = {}
@@ -70,7 +62,7 @@ class Broker:
         self.admin: AdminServer | None = None  # HTTP admin/metrics, when admin.listen is set
         self.groups: GroupCoordinator | None = None  # consumer groups, set up in start()
         self.authorizer: AclAuthorizer | None = None  # ACLs, with authorizer.class.name
-        self._server: asyncio.AbstractServer | None = None
+        self._servers: list[asyncio.AbstractServer] = []
         self.stopped = asyncio.Event()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -84,6 +76,7 @@ class Broker:
             self.data_dir, node_id=self.node_id, cluster_id=self.config.get("cluster.id") or None
         )
         self.controller = Controller(self.metadata, self.config)
+        self._add_scram_users()  # before serving: a SASL-only cluster's first login needs them
         self.authorizer = AclAuthorizer.attach(self.metadata, self.config)
         self.logs = LogManager(self.data_dir)
         self.logs.startup()
@@ -97,8 +90,8 @@ class Broker:
         )
         self.groups.load()
         self.groups.start()
-        host, port = self.listen
-        self._server = await serve(self, host, port)
+        for spec in self.listeners.values():
+            self._servers.append(await serve(self, spec))
         self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
         self._tasks.append(asyncio.get_running_loop().create_task(self._warm_codecs()))
         self.retention = RetentionTask(
@@ -124,11 +117,10 @@ class Broker:
             )
             self._tasks.append(asyncio.get_running_loop().create_task(self.cleaner.run()))
         log.info(
-            "broker %d (cluster %s) ready on %s:%d in %.0f ms, data in %s",
+            "broker %d (cluster %s) ready on %s in %.0f ms, data in %s",
             self.node_id,
             self.cluster_id,
-            host,
-            port,
+            ", ".join(f"{s.name}://{s.host}:{s.port}" for s in self.listeners.values()),
             (time.monotonic() - started) * 1000,
             self.data_dir,
         )
@@ -136,8 +128,8 @@ class Broker:
     async def stop(self) -> None:
         from broker.network.server import close_connections
 
-        if self._server is not None:
-            self._server.close()
+        for server in self._servers:
+            server.close()
         if self.admin is not None:
             await self.admin.stop()
         if self.groups is not None:
@@ -150,6 +142,16 @@ class Broker:
         self.metadata.close()
         self.stopped.set()
         log.info("broker %d stopped cleanly", self.node_id)
+
+    def _add_scram_users(self) -> None:
+        """--add-scram: create each credential unless the user has one for the mechanism."""
+        for mechanism, name, password, iterations in self.add_scram:
+            if mechanism in self.metadata.image.scram_credentials.get(name, {}):
+                continue
+            self.controller.put_scram_credential(
+                from_password(name, mechanism, password, iterations)
+            )
+            log.info("created %s credential for user %s", MECHANISMS[mechanism], name)
 
     async def _warm_codecs(self) -> None:
         # kio imports each message version on first use (a few ms each); doing it for the
@@ -199,7 +201,12 @@ class Broker:
     @property
     def serving(self) -> bool:
         """The Kafka listener accepts connections (the admin endpoint's /readyz)."""
-        return self._server is not None and self._server.is_serving()
+        return bool(self._servers) and all(s.is_serving() for s in self._servers)
+
+    def endpoint(self, listener: str) -> tuple[str, int]:
+        """This broker's advertised address on ``listener`` (Kafka answers Metadata,
+        FindCoordinator and DescribeCluster with the endpoint of the request's listener)."""
+        return self.listeners[listener].endpoint
 
     @property
     def cluster_id(self) -> str:

@@ -60,6 +60,18 @@ class BrokerProcess:
     extra_args: list[str] = field(default_factory=list)
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    # Listener names served besides PLAINTEXT on `port` (e.g. ["SSL", "SASL_SSL"]), each on a
+    # free port of its own; their protocols come from listener.security.protocol.map.
+    extra_listeners: list[str] = field(default_factory=list)
+    listener_ports: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in self.extra_listeners:
+            self.listener_ports.setdefault(name, free_port())
+
+    def address(self, listener: str) -> str:
+        """HOST:PORT of an extra listener."""
+        return f"127.0.0.1:{self.listener_ports[listener]}"
 
     @property
     def bootstrap(self) -> str:
@@ -77,8 +89,15 @@ class BrokerProcess:
             self.bootstrap,
             "--data-dir",
             str(self.data_dir),
+            *self._listener_args(),
             *self.extra_args,
         ]
+
+    def _listener_args(self) -> list[str]:
+        if not self.listener_ports:
+            return []
+        extra = ",".join(f"{n}://{self.address(n)}" for n in self.listener_ports)
+        return ["--set", f"listeners=PLAINTEXT://{self.bootstrap},{extra}"]
 
     def start(self, timeout: float = 30.0) -> BrokerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +116,8 @@ class BrokerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"broker exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                for port in [self.port, *self.listener_ports.values()]:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
                 return True
             except OSError:
                 return False

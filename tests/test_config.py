@@ -94,6 +94,7 @@ def test_set_values_are_parsed_by_the_keys_type():
             "admin.listen=127.0.0.1:9644",
             "listeners=PLAINTEXT://[::1]:9092,EXTERNAL://0.0.0.0:9093",
             "advertised.listeners=EXTERNAL://kafka.example:9093",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT",
         ],
     )
     assert cfg.get("log.cleanup.policy") == ["compact", "delete"]

@@ -23,6 +23,7 @@ class RequestContext:
     header: RequestHeader
     client_host: str
     principal: str = "User:ANONYMOUS"
+    listener: str = "PLAINTEXT"  # the listener the request arrived on
 
     @property
     def version(self) -> int:

@@ -25,7 +25,7 @@ async def handle(ctx, request):
             brokers=(),
             cluster_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
         )
-    host, port = broker.advertised
+    host, port = broker.endpoint(ctx.listener)
     return ctx.respond(
         throttle_time=0,
         error_code=ErrorCode.none,

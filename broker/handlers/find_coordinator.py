@@ -14,7 +14,7 @@ GROUP_KEY_TYPE = 0
 
 
 def _answer(ctx, key_type: int) -> dict:
-    host, port = ctx.broker.advertised
+    host, port = ctx.broker.endpoint(ctx.listener)
     if key_type != GROUP_KEY_TYPE:
         return dict(
             error_code=ErrorCode.coordinator_not_available,

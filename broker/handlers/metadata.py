@@ -35,7 +35,7 @@ async def handle(ctx, request):
                 topics.append(_error_topic(ctx, name, ErrorCode.unknown_topic_or_partition))
             else:
                 topics.append(_topic(ctx, topic))
-    host, port = broker.advertised
+    host, port = broker.endpoint(ctx.listener)
     return ctx.respond(
         throttle_time=0,
         brokers=(

@@ -30,6 +30,14 @@ from broker.metadata.topic_config import (
     validate_together,
 )
 from broker.security.acl.model import AclBinding, AclFilter
+from broker.security.credentials import (
+    MAX_ITERATIONS,
+    MIN_ITERATIONS,
+    MIN_SALT,
+    Upsertion,
+    from_salted_password,
+)
+from broker.security.credentials import MECHANISMS as SCRAM_MECHANISMS
 
 log = logging.getLogger("broker.metadata")
 
@@ -460,6 +468,60 @@ class Controller:
             self._commit([mr.RemoveAccessControlEntryRecord(i) for i in sorted(doomed)], False)
         return results
 
+    # --- SCRAM credentials --------------------------------------------------------------
+
+    def alter_scram_credentials(
+        self, deletions: list[tuple[str, int]], upsertions: list[Upsertion]
+    ) -> list[tuple[str, KafkaError | None]]:
+        """AlterUserScramCredentials with Kafka's rules: one result per user, a user named
+        twice in a request is DUPLICATE_RESOURCE; the valid changes are committed together."""
+        errors: dict[str, KafkaError] = {}
+        deleting: dict[str, int] = {}
+        upserting: dict[str, Upsertion] = {}
+        for name, mechanism in deletions:
+            if name in errors:
+                continue
+            if deleting.pop(name, None) is not None:
+                errors[name] = _twice()
+                continue
+            error = _check_scram_name(name, mechanism)
+            if error is None and mechanism not in self.image.scram_credentials.get(name, {}):
+                error = KafkaError(
+                    ErrorCode.resource_not_found,
+                    "Attempt to delete a user credential that does not exist",
+                )
+            if error is None:
+                deleting[name] = mechanism
+            else:
+                errors[name] = error
+        for u in upsertions:
+            if u.name in errors:
+                continue
+            if deleting.pop(u.name, None) is not None or upserting.pop(u.name, None) is not None:
+                errors[u.name] = _twice()
+                continue
+            error = _check_scram_upsertion(u)
+            if error is None:
+                upserting[u.name] = u
+            else:
+                errors[u.name] = error
+        recs: list[mr.MetadataRecord] = [
+            mr.RemoveUserScramCredentialRecord(name, mechanism)
+            for name, mechanism in deleting.items()
+        ]
+        recs += [
+            from_salted_password(u.name, u.mechanism, u.salt, u.salted_password, u.iterations)
+            for u in upserting.values()
+        ]
+        if recs:
+            self._commit(recs, False)
+        results: list[tuple[str, KafkaError | None]] = [(n, None) for n in deleting]
+        results += [(n, None) for n in upserting]
+        return results + list(errors.items())
+
+    def put_scram_credential(self, record: mr.UserScramCredentialRecord) -> None:
+        """Store a credential made on this node (the broker's --add-scram)."""
+        self._commit([record], False)
 
 def _unique(ops: list[Op]) -> list[Op]:
     names = [key for key, _, _ in ops]
@@ -487,3 +549,34 @@ def _list_op(op: str, base: str | None, value: str | None) -> str:
     else:
         current = [x for x in current if x not in items]
     return ",".join(current)
+
+
+def _twice() -> KafkaError:
+    return KafkaError(
+        ErrorCode.duplicate_resource,
+        "A user credential cannot be altered twice in the same request",
+    )
+
+
+def _check_scram_name(name: str, mechanism: int) -> KafkaError | None:
+    if not name:
+        return KafkaError(ErrorCode.unacceptable_credential, "Username must not be empty")
+    if mechanism not in SCRAM_MECHANISMS:
+        return KafkaError(ErrorCode.unsupported_sasl_mechanism, "Unknown SCRAM mechanism")
+    return None
+
+
+def _check_scram_upsertion(u: Upsertion) -> KafkaError | None:
+    error = _check_scram_name(u.name, u.mechanism)
+    if error is not None:
+        return error
+    if u.iterations < MIN_ITERATIONS:
+        return KafkaError(ErrorCode.unacceptable_credential, "Too few iterations")
+    if u.iterations > MAX_ITERATIONS:
+        return KafkaError(ErrorCode.unacceptable_credential, "Too many iterations")
+    if len(u.salt) < MIN_SALT:
+        # not a Kafka check: the SCRAM exchange (scramp) could never use a shorter salt
+        return KafkaError(
+            ErrorCode.unacceptable_credential, f"The salt must be at least {MIN_SALT} bytes"
+        )
+    return None

@@ -5,6 +5,11 @@ pipelined requests are answered in order and an idempotent producer's batches ar
 in the order it sent them. Back-pressure both ways: reading pauses while too many request
 bytes wait, and handling pauses while the transport's write buffer is full. Any failure in
 flight closes the connection, so a client is never left reading a half-written response.
+
+On a TLS listener the principal comes from the client certificate; on a SASL listener the
+frames go to a SaslAuthenticator (broker/security/sasl) until it has authenticated the client,
+then the connection drops it: an authenticated or plaintext connection pays one attribute
+check per request for security.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from broker.protocol.framing import FrameDecoder, FramingError
 
 if TYPE_CHECKING:
     from broker.node import Broker
+    from broker.security.sasl.authenticator import SaslAuthenticator
+    from broker.security.settings import ListenerSpec
 
 log = logging.getLogger("broker.network")
 
@@ -30,9 +37,12 @@ MAX_QUEUED_BYTES = 8 * 1024 * 1024  # pause reading beyond this many unhandled r
 
 
 class Connection(asyncio.Protocol):
-    def __init__(self, broker: Broker, handlers: dict) -> None:
+    def __init__(self, broker: Broker, handlers: dict, listener: ListenerSpec) -> None:
         self.broker = broker
         self.handlers = handlers
+        self.listener = listener
+        self.principal = "User:ANONYMOUS"
+        self.authenticator: SaslAuthenticator | None = None  # until SASL authentication ends
         self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
         self.frames: deque[bytes] = deque()
         self.queued_bytes = 0
@@ -41,6 +51,7 @@ class Connection(asyncio.Protocol):
         self.writable.set()
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
+        self.host = "?"
         self.task: asyncio.Task | None = None
         self.reading_paused = False
         self.draining = False  # set on shutdown: finish what was received, then stop
@@ -51,10 +62,17 @@ class Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        self.host = peer[0] if peer else "?"
         sock = transport.get_extra_info("socket")
         if sock is not None:
             # Small responses (an acks=all produce, a woken fetch) must not wait for Nagle.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.listener.ssl_context is not None or self.listener.sasl_mechanisms:
+            from broker.security.connection import secure
+
+            if not secure(self, transport):
+                transport.close()
+                return
         self.broker.connections.add(self)
         self.task = asyncio.get_running_loop().create_task(self._run())
 
@@ -112,7 +130,10 @@ class Connection(asyncio.Protocol):
                 if self.reading_paused and self.queued_bytes < MAX_QUEUED_BYTES // 2:
                     self.reading_paused = False
                     self.transport.resume_reading()  # type: ignore[union-attr]
-                response = await self._handle(frame)
+                if self.authenticator is None:
+                    response = await self._handle(frame)
+                else:
+                    response = await self._authenticate(frame)
                 if response is None:
                     continue
                 if response is False:
@@ -143,7 +164,7 @@ class Connection(asyncio.Protocol):
             return False
         header = request.header
         handler = self.handlers[header.api_key]
-        ctx = RequestContext(self.broker, header, self.peer.rsplit(":", 1)[0])
+        ctx = RequestContext(self.broker, header, self.host, self.principal, self.listener.name)
         self.broker.metrics.request(header.api_key, request.size)
         started = time.perf_counter()
         response = await handler(ctx, request.body)
@@ -153,3 +174,16 @@ class Connection(asyncio.Protocol):
         out = codec.encode_response(header, response)
         self.broker.metrics.response(header.api_key, len(out))
         return out
+
+    async def _authenticate(self, frame: bytes) -> bytes | bool | None:
+        """A frame before SASL authentication completed; same results as _handle."""
+        auth = self.authenticator
+        assert auth is not None
+        reply, keep_open = await auth.receive(frame)
+        if auth.principal is not None:
+            self.principal, self.authenticator = auth.principal, None
+        if not keep_open:
+            if reply:
+                self.transport.write(reply)  # type: ignore[union-attr]  # closing flushes it
+            return False
+        return reply

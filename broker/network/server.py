@@ -1,4 +1,8 @@
-"""The TCP listener: accepts connections and hands each to a Connection."""
+"""The TCP listeners: one asyncio server per listener, each handing connections to Connection.
+
+TLS listeners pass their SSLContext to create_server: asyncio does the handshake before the
+Connection sees the socket, so a failed handshake (or garbage on a TLS port) never reaches it.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,28 @@ from broker.network.connection import Connection
 
 if TYPE_CHECKING:
     from broker.node import Broker
+    from broker.security.settings import ListenerSpec
 
 log = logging.getLogger("broker.network")
 
+TLS_HANDSHAKE_TIMEOUT_S = 10.0  # a client that stalls mid-handshake holds a socket no longer
 
-async def serve(broker: Broker, host: str, port: int) -> asyncio.Server:
+
+async def serve(broker: Broker, listener: ListenerSpec) -> asyncio.Server:
     handlers = registry.load()
     loop = asyncio.get_running_loop()
+    tls = listener.ssl_context
     server = await loop.create_server(
-        lambda: Connection(broker, handlers), host, port, reuse_address=True, backlog=1024
+        lambda: Connection(broker, handlers, listener),
+        listener.host,
+        listener.port,
+        reuse_address=True,
+        backlog=1024,
+        ssl=tls,
+        ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S if tls is not None else None,
     )
+    if listener.port == 0:
+        listener.port = server.sockets[0].getsockname()[1]
     return server
 
 

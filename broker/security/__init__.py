@@ -1,0 +1,1 @@
+"""Transport security (listeners, TLS, SASL, SCRAM credentials) and, in acl/, authorization."""

@@ -1,0 +1,1 @@
+"""SASL authentication: the per-connection state machine and its mechanisms."""
