@@ -6,8 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 from broker.errors import ErrorCode, KafkaError
+from broker.security.acl import AclOperation, ResourceType
 
 TOPIC, BROKER, BROKER_LOGGER = 2, 4, 8
+
+
+def authorize_config(ctx, resource_type: int, name: str, op: AclOperation) -> None:
+    """Kafka's rule: ``op`` (DescribeConfigs/AlterConfigs) on the topic, or on the cluster for
+    a broker or broker logger; KafkaError(TOPIC_/CLUSTER_AUTHORIZATION_FAILED) if denied."""
+    if resource_type == TOPIC and not ctx.authorize(op, ResourceType.TOPIC, name):
+        raise KafkaError(ErrorCode.topic_authorization_failed, f"{op.name} denied")
+    if resource_type in (BROKER, BROKER_LOGGER) and not ctx.authorize_cluster(op):
+        raise KafkaError(ErrorCode.cluster_authorization_failed, f"{op.name} denied")
+
 
 # (controller, resource name, changes, validate_only) -> None
 Apply = Callable[[Any, str, Any, bool], None]
@@ -21,6 +32,7 @@ def alter_resources(
     for res in request.resources:
         code, message = ErrorCode.none, None
         try:
+            authorize_config(ctx, res.resource_type, res.resource_name, AclOperation.ALTER_CONFIGS)
             changes = changes_of(res)
             if res.resource_type == TOPIC:
                 apply = on_topic

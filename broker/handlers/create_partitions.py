@@ -5,6 +5,7 @@ from __future__ import annotations
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.CREATE_PARTITIONS)
@@ -13,6 +14,8 @@ async def handle(ctx, request):
     for t in request.topics:
         code, message = ErrorCode.none, None
         try:
+            if not ctx.authorize(AclOperation.ALTER, ResourceType.TOPIC, t.name):
+                raise KafkaError(ErrorCode.topic_authorization_failed, "Alter denied")
             ctx.broker.controller.create_partitions(
                 t.name, t.count, validate_only=request.validate_only
             )

@@ -11,12 +11,16 @@ from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.metadata.topic_config import effective_topic_config
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
+
+TOPIC = ResourceType.TOPIC
 
 
 @handles(ApiKey.CREATE_TOPICS)
 async def handle(ctx, request):
     results = []
     seen: set[str] = set()
+    may_create_any = ctx.authorize_cluster(AclOperation.CREATE)
     for t in request.topics:
         if t.name in seen:
             results.append(
@@ -29,6 +33,16 @@ async def handle(ctx, request):
             )
             continue
         seen.add(t.name)
+        if not (may_create_any or ctx.authorize(AclOperation.CREATE, TOPIC, t.name)):
+            results.append(
+                _result(
+                    ctx,
+                    t.name,
+                    code=ErrorCode.topic_authorization_failed,
+                    message="Authorization failed.",
+                )
+            )
+            continue
         try:
             assignments = {a.partition_index: list(a.broker_ids) for a in t.assignments} or None
             topic = ctx.broker.controller.create_topic(
@@ -41,6 +55,18 @@ async def handle(ctx, request):
             )
         except KafkaError as e:
             results.append(_result(ctx, t.name, code=e.code, message=e.message))
+            continue
+        if not ctx.authorize(AclOperation.DESCRIBE_CONFIGS, TOPIC, t.name):
+            # created, but its configs (and sizes) are not for this principal's eyes (Kafka)
+            results.append(
+                _result(
+                    ctx,
+                    t.name,
+                    topic_id=topic.topic_id,
+                    configs=(),
+                    config_code=ErrorCode.topic_authorization_failed,
+                )
+            )
             continue
         configs = (
             ()
@@ -82,6 +108,7 @@ def _result(
     num_partitions=-1,
     replication_factor=-1,
     configs=None,
+    config_code=ErrorCode.none,
 ):
     return ctx.make(
         "CreatableTopicResult",
@@ -89,7 +116,7 @@ def _result(
         topic_id=topic_id or uuid.UUID(int=0),
         error_code=code,
         error_message=message,
-        topic_config_error_code=0,
+        topic_config_error_code=config_code,
         num_partitions=num_partitions,
         replication_factor=replication_factor,
         configs=configs,

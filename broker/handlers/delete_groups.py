@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from broker.errors import KafkaError
+from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.DELETE_GROUPS)
@@ -12,6 +13,8 @@ async def handle(ctx, request):
     results = []
     for group_id in request.groups_names:
         try:
+            if not ctx.authorize(AclOperation.DELETE, ResourceType.GROUP, group_id):
+                raise KafkaError(ErrorCode.group_authorization_failed)
             code = ctx.broker.groups.delete_group(group_id)
         except KafkaError as e:
             code = e.code

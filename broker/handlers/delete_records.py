@@ -9,16 +9,20 @@ from __future__ import annotations
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.DELETE_RECORDS)
 async def handle(ctx, request):
     topics = []
     for t in request.topics:
+        deletable = ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, t.name)
         parts = []
         for rp in t.partitions:
             code, low = ErrorCode.none, -1
             try:
+                if not deletable:
+                    raise KafkaError(ErrorCode.topic_authorization_failed)
                 partition = ctx.broker.partition(t.name, rp.partition_index)
                 if partition is None:
                     raise KafkaError(ErrorCode.unknown_topic_or_partition)

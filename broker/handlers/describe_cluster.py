@@ -6,6 +6,7 @@ from broker.errors import ErrorCode
 from broker.handlers.metadata import AUTHORIZED_OPERATIONS_OMITTED
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 BROKERS_ENDPOINT = 1
 
@@ -38,5 +39,15 @@ async def handle(ctx, request):
                 "DescribeClusterBroker", broker_id=broker.node_id, host=host, port=port, rack=None
             ),
         ),
-        cluster_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
+        cluster_authorized_operations=_cluster_operations(ctx, request),
     )
+
+
+def _cluster_operations(ctx, request) -> int:
+    # As Kafka: no ACL check on the request itself; the bits only when asked, and 0 without
+    # Describe on the cluster.
+    if not request.include_cluster_authorized_operations:
+        return AUTHORIZED_OPERATIONS_OMITTED
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+        return 0
+    return ctx.authorized_operations(ResourceType.CLUSTER)

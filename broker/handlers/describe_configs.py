@@ -8,10 +8,11 @@ key it defaults to), v3+ the type and v3+ documentation.
 from __future__ import annotations
 
 from broker.errors import ErrorCode, KafkaError
-from broker.handlers.config_resources import BROKER, TOPIC
+from broker.handlers.config_resources import BROKER, TOPIC, authorize_config
 from broker.handlers.registry import handles
 from broker.metadata.topic_config import effective_topic_config
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation
 
 
 @handles(ApiKey.DESCRIBE_CONFIGS)
@@ -20,6 +21,9 @@ async def handle(ctx, request):
     for res in request.resources:
         code, message, configs = ErrorCode.none, None, ()
         try:
+            authorize_config(
+                ctx, res.resource_type, res.resource_name, AclOperation.DESCRIBE_CONFIGS
+            )
             entries = _entries(ctx, res.resource_type, res.resource_name)
             keys = res.configuration_keys
             configs = tuple(

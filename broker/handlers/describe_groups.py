@@ -10,6 +10,7 @@ from broker.errors import ErrorCode
 from broker.group.state import GroupState
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 UNKNOWN_OPERATIONS = -(2**31)
 
@@ -17,7 +18,27 @@ UNKNOWN_OPERATIONS = -(2**31)
 @handles(ApiKey.DESCRIBE_GROUPS)
 async def handle(ctx, request):
     described = []
+    with_ops = getattr(request, "include_authorized_operations", False)
     for group_id in request.groups:
+        if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group_id):
+            described.append(
+                ctx.make(
+                    "DescribedGroup",
+                    error_code=ErrorCode.group_authorization_failed,
+                    group_id=group_id,
+                    group_state="",
+                    protocol_type="",
+                    protocol_data="",
+                    members=(),
+                    authorized_operations=UNKNOWN_OPERATIONS,
+                )
+            )
+            continue
+        operations = (
+            ctx.authorized_operations(ResourceType.GROUP, group_id)
+            if with_ops
+            else UNKNOWN_OPERATIONS
+        )
         group = ctx.broker.groups.describe(group_id)
         if group is None:
             described.append(
@@ -29,7 +50,7 @@ async def handle(ctx, request):
                     protocol_type="",
                     protocol_data="",
                     members=(),
-                    authorized_operations=UNKNOWN_OPERATIONS,
+                    authorized_operations=operations,
                 )
             )
             continue
@@ -55,7 +76,7 @@ async def handle(ctx, request):
                 protocol_type=group.protocol_type or "",
                 protocol_data=(group.protocol_name or "") if stable else "",
                 members=members,
-                authorized_operations=UNKNOWN_OPERATIONS,
+                authorized_operations=operations,
             )
         )
     return ctx.respond(throttle_time=0, groups=tuple(described))

@@ -10,11 +10,16 @@ import shutil
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation
 
 
 @handles(ApiKey.DESCRIBE_LOG_DIRS)
 async def handle(ctx, request):
     broker = ctx.broker
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+        return ctx.respond(
+            throttle_time=0, error_code=ErrorCode.cluster_authorization_failed, results=()
+        )
     if request.topics is None:
         wanted: dict[str, list[int]] = {}
         for topic, index in broker.partitions:

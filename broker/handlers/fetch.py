@@ -20,6 +20,7 @@ import uuid
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 READ_COMMITTED = 1
 
@@ -68,12 +69,20 @@ def _read(ctx, request):
     has_error = False
     partitions = []
     responses = []
+    # Consumers need Read on each topic; a follower (replica id >= 0) ClusterAction.
+    follower = _replica_id(request) >= 0
+    replicating = follower and ctx.authorize_cluster(AclOperation.CLUSTER_ACTION)
     for ft in request.topics:
         if by_id:
             topic = broker.topic_by_id(ft.topic_id)
             name = topic.name if topic else None
         else:
             name = ft.topic
+        readable = replicating or (
+            not follower
+            and name is not None
+            and ctx.authorize(AclOperation.READ, ResourceType.TOPIC, name)
+        )
         parts = []
         for fp in ft.partitions:
             code = ErrorCode.none
@@ -81,6 +90,8 @@ def _read(ctx, request):
             data = b""
             partition = broker.partition(name, fp.partition) if name is not None else None
             try:
+                if name is not None and not readable:
+                    raise KafkaError(ErrorCode.topic_authorization_failed)
                 if partition is None:
                     raise KafkaError(
                         ErrorCode.unknown_topic_id
@@ -121,3 +132,8 @@ def _read(ctx, request):
             )
         )
     return responses, total, partitions, has_error
+
+
+def _replica_id(request) -> int:
+    state = getattr(request, "replica_state", None)  # v15+
+    return state.replica_id if state is not None else getattr(request, "replica_id", -1)

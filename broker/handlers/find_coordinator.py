@@ -9,8 +9,23 @@ from __future__ import annotations
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 GROUP_KEY_TYPE = 0
+TRANSACTION_KEY_TYPE = 1
+
+
+def _refused(ctx, key_type: int, key: str) -> dict | None:
+    """The answer when the principal may not Describe the group / transactional id."""
+    if key_type == GROUP_KEY_TYPE:
+        rt, code = ResourceType.GROUP, ErrorCode.group_authorization_failed
+    elif key_type == TRANSACTION_KEY_TYPE:
+        rt, code = ResourceType.TRANSACTIONAL_ID, ErrorCode.transactional_id_authorization_failed
+    else:
+        return None
+    if ctx.authorize(AclOperation.DESCRIBE, rt, key):
+        return None
+    return dict(error_code=code, error_message="Describe denied", node_id=-1, host="", port=-1)
 
 
 def _answer(ctx, key_type: int) -> dict:
@@ -37,8 +52,11 @@ async def handle(ctx, request):
     key_type = getattr(request, "key_type", GROUP_KEY_TYPE)
     if ctx.version >= 4:
         coordinators = tuple(
-            ctx.make("Coordinator", key=key, **_answer(ctx, key_type))
+            ctx.make(
+                "Coordinator", key=key, **(_refused(ctx, key_type, key) or _answer(ctx, key_type))
+            )
             for key in request.coordinator_keys
         )
         return ctx.respond(throttle_time=0, coordinators=coordinators)
-    return ctx.respond(throttle_time=0, **_answer(ctx, key_type))
+    answer = _refused(ctx, key_type, request.key) or _answer(ctx, key_type)
+    return ctx.respond(throttle_time=0, **answer)

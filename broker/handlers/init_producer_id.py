@@ -12,12 +12,27 @@ import logging
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 log = logging.getLogger("broker.producer")
 
 
 @handles(ApiKey.INIT_PRODUCER_ID)
 async def handle(ctx, request):
+    if request.transactional_id is not None:
+        allowed = ctx.authorize(
+            AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactional_id
+        )
+        refusal = ErrorCode.transactional_id_authorization_failed
+    else:
+        # an idempotent producer: IdempotentWrite on the cluster, or Write on some topic
+        # (KIP-679, Kafka's authorizeByResourceType)
+        allowed = ctx.authorize_cluster(
+            AclOperation.IDEMPOTENT_WRITE
+        ) or ctx.authorize_by_resource_type(AclOperation.WRITE, ResourceType.TOPIC)
+        refusal = ErrorCode.cluster_authorization_failed
+    if not allowed:
+        return ctx.respond(throttle_time=0, error_code=refusal, producer_id=-1, producer_epoch=-1)
     if request.transactional_id is not None:
         log.info(
             "refusing transactional producer %r: transactions are not supported yet",

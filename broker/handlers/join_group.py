@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from broker.errors import ErrorCode
 from broker.group.coordinator import JoinRequest
 from broker.handlers._group_util import ms
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.JOIN_GROUP)
 async def handle(ctx, request):
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        return ctx.respond(
+            throttle_time=0,
+            error_code=ErrorCode.group_authorization_failed,
+            generation_id=-1,
+            protocol_type=None,
+            protocol_name=None if ctx.version >= 7 else "",
+            leader="",
+            skip_assignment=False,
+            member_id="",
+            members=(),
+        )
     session = ms(request.session_timeout)
     result = await ctx.broker.groups.join(
         JoinRequest(

@@ -5,10 +5,15 @@ from __future__ import annotations
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.LEAVE_GROUP)
 async def handle(ctx, request):
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        return ctx.respond(
+            throttle_time=0, error_code=ErrorCode.group_authorization_failed, members=()
+        )
     groups = ctx.broker.groups
     if ctx.version < 3:
         code, errors = groups.leave(request.group_id, [(request.member_id, None)])

@@ -7,6 +7,7 @@ from broker.errors import ErrorCode
 from broker.group.state import parse_state
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 GROUP_TYPE = "classic"
 
@@ -21,6 +22,11 @@ async def handle(ctx, request):
     if names and states == {None}:
         return ctx.respond(throttle_time=0, error_code=ErrorCode.none, groups=())
     listed = ctx.broker.groups.list_groups({s for s in states if s is not None} or None)
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+        # without Describe on the cluster, only the groups the principal may Describe
+        listed = [
+            g for g in listed if ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g[0])
+        ]
     groups = tuple(
         ctx.make(
             "ListedGroup",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
 
@@ -19,10 +20,13 @@ LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4,
 async def handle(ctx, request):
     topics = []
     for t in request.topics:
+        describable = ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)
         parts = []
         for rp in t.partitions:
             code, ts, offset, epoch = ErrorCode.none, -1, -1, -1
             try:
+                if not describable:
+                    raise KafkaError(ErrorCode.topic_authorization_failed)
                 partition = ctx.broker.partition(t.name, rp.partition_index)
                 if partition is None:
                     raise KafkaError(ErrorCode.unknown_topic_or_partition)

@@ -3,29 +3,52 @@
 A null topic list (or an empty one at v0) means all topics. Unknown topics are created when
 both the broker (auto.create.topics.enable) and the request (v4+) allow it, synchronously,
 so the client sees the new topic in this very response.
+
+Authorization (Kafka's KafkaApis): a listing of all topics leaves out those the principal may
+not Describe; a named one it may not Describe answers TOPIC_AUTHORIZATION_FAILED whether or
+not it exists. Auto-creation needs Create on the cluster or on the topic. Authorized-operation
+bitfields are filled in when the request asks (v8+; the cluster's only up to v10).
 """
 
 from __future__ import annotations
 
+import uuid
+
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 AUTHORIZED_OPERATIONS_OMITTED = -2147483648
+DESCRIBE, TOPIC = AclOperation.DESCRIBE, ResourceType.TOPIC
 
 
 @handles(ApiKey.METADATA)
 async def handle(ctx, request):
     broker = ctx.broker
+    with_ops = getattr(request, "include_topic_authorized_operations", False)
     if request.topics is None or (ctx.version == 0 and not request.topics):
-        topics = [_topic(ctx, t) for t in broker.topics()]
+        topics = [
+            _topic(ctx, t, with_ops)
+            for t in broker.topics()
+            if ctx.authorize(DESCRIBE, TOPIC, t.name)
+        ]
     else:
         allow_create = getattr(request, "allow_auto_topic_creation", True)
         topics = []
         for req_topic in request.topics:
             name = req_topic.name
+            if name is not None and not ctx.authorize(DESCRIBE, TOPIC, name):
+                topics.append(_error_topic(ctx, name, ErrorCode.topic_authorization_failed))
+                continue
             topic = broker.topic(name) if name is not None else None
             if topic is None and name is not None and allow_create and broker.auto_create_enabled:
+                if not (
+                    ctx.authorize_cluster(AclOperation.CREATE)
+                    or ctx.authorize(AclOperation.CREATE, TOPIC, name)
+                ):
+                    topics.append(_error_topic(ctx, name, ErrorCode.topic_authorization_failed))
+                    continue
                 try:
                     topic = broker.auto_create_topic(name)
                 except KafkaError as e:
@@ -34,7 +57,14 @@ async def handle(ctx, request):
             if topic is None:
                 topics.append(_error_topic(ctx, name, ErrorCode.unknown_topic_or_partition))
             else:
-                topics.append(_topic(ctx, topic))
+                topics.append(_topic(ctx, topic, with_ops))
+    cluster_ops = AUTHORIZED_OPERATIONS_OMITTED
+    if 8 <= ctx.version <= 10 and request.include_cluster_authorized_operations:
+        cluster_ops = (
+            ctx.authorized_operations(ResourceType.CLUSTER)
+            if ctx.authorize_cluster(DESCRIBE)
+            else 0
+        )
     host, port = broker.endpoint(ctx.listener)
     return ctx.respond(
         throttle_time=0,
@@ -46,11 +76,11 @@ async def handle(ctx, request):
         cluster_id=broker.cluster_id,
         controller_id=broker.node_id,
         topics=tuple(topics),
-        cluster_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
+        cluster_authorized_operations=cluster_ops,
     )
 
 
-def _topic(ctx, topic):
+def _topic(ctx, topic, with_ops: bool):
     partitions = []
     for index in sorted(topic.partitions):
         p = ctx.broker.partition(topic.name, index)
@@ -74,13 +104,13 @@ def _topic(ctx, topic):
         topic_id=topic.topic_id,
         is_internal=topic.name.startswith("__"),
         partitions=tuple(partitions),
-        topic_authorized_operations=AUTHORIZED_OPERATIONS_OMITTED,
+        topic_authorized_operations=ctx.authorized_operations(TOPIC, topic.name)
+        if with_ops
+        else AUTHORIZED_OPERATIONS_OMITTED,
     )
 
 
 def _error_topic(ctx, name, code):
-    import uuid
-
     return ctx.make(
         "MetadataResponseTopic",
         error_code=code,

@@ -12,6 +12,9 @@ from broker.errors import ErrorCode
 from broker.group.offsets import NO_LEADER_EPOCH, OffsetAndMetadata
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
+
+READ = AclOperation.READ
 
 
 @handles(ApiKey.OFFSET_COMMIT)
@@ -19,9 +22,19 @@ async def handle(ctx, request):
     now = int(time.time() * 1000)
     wanted: dict[tuple[str, int], OffsetAndMetadata] = {}
     codes: dict[tuple[str, int], ErrorCode] = {}
+    # Read on the group, then Read on each topic (Kafka's order)
+    group_ok = ctx.authorize(READ, ResourceType.GROUP, request.group_id)
     for t in request.topics:
+        readable = group_ok and ctx.authorize(READ, ResourceType.TOPIC, t.name)
         for p in t.partitions:
             tp = (t.name, p.partition_index)
+            if not readable:
+                codes[tp] = (
+                    ErrorCode.topic_authorization_failed
+                    if group_ok
+                    else ErrorCode.group_authorization_failed
+                )
+                continue
             if ctx.broker.partition(t.name, p.partition_index) is None:
                 codes[tp] = ErrorCode.unknown_topic_or_partition
                 continue

@@ -7,44 +7,88 @@ from __future__ import annotations
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
+
+DESCRIBE = AclOperation.DESCRIBE
 
 
 def _topics(ctx, group_id: str, requested, suffix: str) -> tuple:
+    # Offsets of topics the principal may not Describe are left out of a listing of all, and
+    # refused (TOPIC_AUTHORIZATION_FAILED) when asked for by name, as Kafka does.
+    def describable(topic: str) -> bool:
+        return ctx.authorize(DESCRIBE, ResourceType.TOPIC, topic)
+
+    by_topic: dict[str, list] = {}
     if requested is None:
         partitions = None
     else:
-        partitions = [(t.name, i) for t in requested for i in t.partition_indexes]
+        partitions = []
+        for t in requested:
+            if describable(t.name):
+                partitions += [(t.name, i) for i in t.partition_indexes]
+            else:
+                by_topic[t.name] = [
+                    _partition(ctx, suffix, i, None, ErrorCode.topic_authorization_failed)
+                    for i in t.partition_indexes
+                ]
     found = ctx.broker.groups.fetch_offsets(group_id, partitions)
-    by_topic: dict[str, list] = {}
     for (topic, index), om in found.items():
-        by_topic.setdefault(topic, []).append(
-            ctx.make(
-                f"OffsetFetchResponsePartition{suffix}",
-                partition_index=index,
-                committed_offset=-1 if om is None else om.offset,
-                committed_leader_epoch=-1 if om is None else om.leader_epoch,
-                metadata="" if om is None else om.metadata,
-                error_code=ErrorCode.none,
-            )
-        )
+        if requested is None and not describable(topic):
+            continue
+        by_topic.setdefault(topic, []).append(_partition(ctx, suffix, index, om, ErrorCode.none))
     return tuple(
         ctx.make(f"OffsetFetchResponseTopic{suffix}", name=name, partitions=tuple(parts))
         for name, parts in by_topic.items()
     )
 
 
+def _partition(ctx, suffix: str, index: int, om, code: ErrorCode):
+    return ctx.make(
+        f"OffsetFetchResponsePartition{suffix}",
+        partition_index=index,
+        committed_offset=-1 if om is None else om.offset,
+        committed_leader_epoch=-1 if om is None else om.leader_epoch,
+        metadata="" if om is None else om.metadata,
+        error_code=code,
+    )
+
+
 @handles(ApiKey.OFFSET_FETCH)
 async def handle(ctx, request):
     if ctx.version >= 8:
-        groups = tuple(
-            ctx.make(
-                "OffsetFetchResponseGroup",
-                group_id=g.group_id,
-                topics=_topics(ctx, g.group_id, g.topics, "s"),
-                error_code=ErrorCode.none,
-            )
-            for g in request.groups
-        )
+        groups = tuple(_group(ctx, g.group_id, g.topics) for g in request.groups)
         return ctx.respond(throttle_time=0, groups=groups)
+    if not ctx.authorize(DESCRIBE, ResourceType.GROUP, request.group_id):
+        # v2+ has a top-level error; v1 can only say it per partition
+        refused = ErrorCode.group_authorization_failed
+        topics = ()
+        if ctx.version < 2:
+            topics = tuple(
+                ctx.make(
+                    "OffsetFetchResponseTopic",
+                    name=t.name,
+                    partitions=tuple(
+                        _partition(ctx, "", i, None, refused) for i in t.partition_indexes
+                    ),
+                )
+                for t in request.topics or ()
+            )
+        return ctx.respond(throttle_time=0, topics=topics, error_code=refused)
     topics = _topics(ctx, request.group_id, request.topics, "")
     return ctx.respond(throttle_time=0, topics=topics, error_code=ErrorCode.none)
+
+
+def _group(ctx, group_id: str, requested):
+    if not ctx.authorize(DESCRIBE, ResourceType.GROUP, group_id):
+        return ctx.make(
+            "OffsetFetchResponseGroup",
+            group_id=group_id,
+            topics=(),
+            error_code=ErrorCode.group_authorization_failed,
+        )
+    return ctx.make(
+        "OffsetFetchResponseGroup",
+        group_id=group_id,
+        topics=_topics(ctx, group_id, requested, "s"),
+        error_code=ErrorCode.none,
+    )

@@ -9,16 +9,24 @@ from __future__ import annotations
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.OFFSET_FOR_LEADER_EPOCH)
 async def handle(ctx, request):
+    # Followers ask with ClusterAction; consumers (KIP-320) with Describe on the topic.
+    replicating = ctx.authorize_cluster(AclOperation.CLUSTER_ACTION)
     topics = []
     for t in request.topics:
+        describable = replicating or ctx.authorize(
+            AclOperation.DESCRIBE, ResourceType.TOPIC, t.topic
+        )
         parts = []
         for rp in t.partitions:
             code, epoch, end = ErrorCode.none, -1, -1
             try:
+                if not describable:
+                    raise KafkaError(ErrorCode.topic_authorization_failed)
                 partition = ctx.broker.partition(t.topic, rp.partition)
                 if partition is None:
                     raise KafkaError(ErrorCode.unknown_topic_or_partition)

@@ -12,6 +12,7 @@ import logging
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 log = logging.getLogger("broker.produce")
 
@@ -22,6 +23,7 @@ async def handle(ctx, request):
     acks = request.acks
     responses = []
     for topic_data in request.topic_data:
+        writable = ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic_data.name)
         parts = []
         for pd in topic_data.partition_data:
             base_offset, append_time, log_start, code, message = -1, -1, -1, ErrorCode.none, None
@@ -35,6 +37,8 @@ async def handle(ctx, request):
                         ErrorCode.transactional_id_authorization_failed,
                         "transactions are not supported by this broker yet",
                     )
+                if not writable:
+                    raise KafkaError(ErrorCode.topic_authorization_failed, "Write denied")
                 partition = broker.partition(topic_data.name, pd.index)
                 if partition is None:
                     raise KafkaError(
@@ -49,7 +53,10 @@ async def handle(ctx, request):
                 log_start = result.log_start_offset
             except KafkaError as e:
                 code, message = e.code, e.message
-                if code not in (ErrorCode.unknown_topic_or_partition,):
+                if code not in (
+                    ErrorCode.unknown_topic_or_partition,
+                    ErrorCode.topic_authorization_failed,
+                ):
                     log.info("produce to %s-%d refused: %s", topic_data.name, pd.index, message)
             parts.append(
                 ctx.make(

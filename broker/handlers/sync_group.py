@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation, ResourceType
 
 
 @handles(ApiKey.SYNC_GROUP)
 async def handle(ctx, request):
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        return ctx.respond(
+            throttle_time=0,
+            error_code=ErrorCode.group_authorization_failed,
+            protocol_type=None,
+            protocol_name=None,
+            assignment=b"",
+        )
     result = await ctx.broker.groups.sync(
         request.group_id,
         request.generation_id,

@@ -161,9 +161,7 @@ def _applies(b: AclBinding, topic: str) -> bool:
 def _reference(acls, principal, op, topic, allow_if_no_acl) -> bool:
     """A direct, unindexed reading of Kafka's rules, to check the index against."""
     covering = [b for b in acls if _applies(b, topic)]
-    mine = [
-        b for b in covering if b.principal in (principal, "User:*") and b.host in ("*", HOST)
-    ]
+    mine = [b for b in covering if b.principal in (principal, "User:*") and b.host in ("*", HOST)]
     if any(b.permission is DENY and b.operation in (op, Op.ALL) for b in mine):
         return False
     implied = {Op.DESCRIBE: {Op.READ, Op.WRITE, Op.DELETE, Op.ALTER}}.get(op, set())

@@ -1,0 +1,100 @@
+"""Shared pieces of the real-broker ACL tests: broker arguments, bindings, client helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+    ResourceType,
+)
+
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+ME = "User:ANONYMOUS"  # the principal of a plaintext connection
+
+
+def authz_args(super_users: str | None = None, allow_everyone: bool = False) -> list[str]:
+    args = ["--set", f"authorizer.class.name={AUTHORIZER}"]
+    if super_users:
+        args += ["--set", f"super.users={super_users}"]
+    if allow_everyone:
+        args += ["--set", "allow.everyone.if.no.acl.found=true"]
+    return args
+
+
+def binding(
+    rt: str,
+    name: str,
+    op: str,
+    perm: str = "ALLOW",
+    *,
+    pattern: str = "LITERAL",
+    principal: str = ME,
+    host: str = "*",
+) -> AclBinding:
+    return AclBinding(
+        ResourceType["BROKER" if rt == "CLUSTER" else rt],  # confluent's name for code 4
+        name,
+        ResourcePatternType[pattern],
+        principal,
+        host,
+        AclOperation[op],
+        AclPermissionType[perm],
+    )
+
+
+ANY_FILTER = AclBindingFilter(
+    ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
+    AclPermissionType.ANY,
+)  # fmt: skip
+
+
+@functools.cache
+def admin(bootstrap: str) -> AdminClient:
+    """One client per broker, kept alive: a collected client cancels its pending futures."""
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def create_acls(bootstrap: str, bindings: list[AclBinding]) -> None:
+    for f in admin(bootstrap).create_acls(bindings, request_timeout=10).values():
+        f.result()
+
+
+def filter_of(b: AclBinding) -> AclBindingFilter:
+    """The filter matching exactly this binding."""
+    return AclBindingFilter(
+        b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
+        b.permission_type,
+    )  # fmt: skip
+
+
+def delete_acls(bootstrap: str, bindings: list[AclBinding]) -> None:
+    filters = [filter_of(b) for b in bindings]
+    for f in admin(bootstrap).delete_acls(filters, request_timeout=10).values():
+        f.result()
+
+
+@contextlib.contextmanager
+def acls(bootstrap: str, *bindings: AclBinding) -> Iterator[None]:
+    """The bindings exist inside the block (the authorizer applies them at once)."""
+    if bindings:
+        create_acls(bootstrap, list(bindings))
+    try:
+        yield
+    finally:
+        if bindings:
+            delete_acls(bootstrap, list(bindings))
+
+
+def error_code(exc: BaseException) -> int:
+    """The Kafka error code of a confluent-kafka exception."""
+    assert isinstance(exc, KafkaException), exc
+    return exc.args[0].code()
