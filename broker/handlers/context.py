@@ -44,7 +44,8 @@ class RequestContext:
         return make(self.response_type, **fields)
 
     def make(self, class_name: str, /, **fields: Any) -> Any:
-        return make(getattr(self.messages, class_name), **fields)
+        header = self.header
+        return make(_nested_class(header.api_key, header.api_version, class_name), **fields)
 
     # --- authorization (broker/security/acl): without an authorizer everything is allowed
 
@@ -74,11 +75,28 @@ class RequestContext:
 
 
 @cache
-def _fields(cls: type) -> dict[str, str]:
-    return {
-        name: f.metadata.get("kafka_type", "")
-        for name, f in cls.__dataclass_fields__.items()  # type: ignore[attr-defined]
-    }
+def _nested_class(api_key: int, version: int, class_name: str) -> type:
+    """A class of a response version's kio module, looked up once (make runs per partition)."""
+    import sys
+
+    return getattr(sys.modules[response_class(api_key, version).__module__], class_name)
+
+
+_PLAIN, _MILLIS, _TIMESTAMP = 0, 1, 2  # how make converts an int given for a field
+
+
+@cache
+def _fields(cls: type) -> dict[str, int]:
+    kinds = {}
+    for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
+        kind = f.metadata.get("kafka_type", "")
+        if kind.startswith("timedelta"):
+            kinds[name] = _MILLIS
+        elif kind == "datetime_i64":
+            kinds[name] = _TIMESTAMP
+        else:
+            kinds[name] = _PLAIN
+    return kinds
 
 
 def make(cls: type, /, **fields: Any) -> Any:
@@ -94,9 +112,10 @@ def make(cls: type, /, **fields: Any) -> Any:
         kind = known.get(name)
         if kind is None:
             continue
-        if isinstance(value, int) and kind.startswith("timedelta"):
-            value = timedelta(milliseconds=value)
-        elif isinstance(value, int) and kind == "datetime_i64":
-            value = None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
+        if kind and isinstance(value, int):
+            if kind == _MILLIS:
+                value = timedelta(milliseconds=value)
+            else:
+                value = None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
         kwargs[name] = value
     return cls(**kwargs)

@@ -134,6 +134,9 @@ class LogSegment:
         self._state: IndexState | None = None  # None until the statistics are known
         self._created_ms: int | None = None
         self._first_timestamp: int | None = None  # cached: the first batch never changes
+        # (offset, position) where the last read stopped: a consumer's next fetch starts
+        # there, so find_batch need not scan from the sparse index entry (~14 headers).
+        self._next_read: tuple[int, int] | None = None
         self.cleaned = False  # set by the log cleaner
 
     # --- construction -------------------------------------------------------------------------
@@ -416,6 +419,12 @@ class LogSegment:
 
     def find_batch(self, offset: int) -> tuple[int, BatchHeader] | None:
         """(position, header) of the first batch whose last offset is >= ``offset``."""
+        hint = self._next_read
+        if hint is not None and hint[0] == offset and hint[1] + HEADER_SIZE <= self.size:
+            # The batch there follows one whose last offset is ``offset - 1``.
+            h = records.parse_header(os.pread(self.fd, HEADER_SIZE, hint[1]))
+            if h.last_offset >= offset:
+                return hint[1], h
         for pos, h in self.headers_from(self.offset_index.lookup(offset)):
             if h.last_offset >= offset:
                 return pos, h
@@ -442,10 +451,12 @@ class LogSegment:
             if p + h.size > len(buf):
                 break
             p += h.size
+            self._next_read = (h.next_offset, position + p)
         if p == 0:
             if not min_one:
                 return b"", False
             h = records.parse_header(buf, 0)  # buf holds a whole header: avail >= HEADER_SIZE
+            self._next_read = (h.next_offset, position + h.size)
             return os.pread(fd, h.size, position), h.size == avail
         return buf[:p], p == avail
 
@@ -527,6 +538,7 @@ class LogSegment:
             os.ftruncate(self.fd, end)
         self.size = end
         self._next_offset = builder.next_offset
+        self._next_read = None  # its position may no longer start a batch
         self._first_timestamp = None
         self._write_indexes(builder)
         if end == 0:

@@ -17,7 +17,7 @@ from typing import Any
 from kio.index import load_request_schema, load_response_schema
 from kio.serial import entity_reader, entity_writer
 
-from broker.protocol import bounds, fast_responses
+from broker.protocol import bounds, fast_requests, fast_responses
 from broker.protocol import header as hdr
 from broker.protocol.apis import SERVED, ApiKey
 
@@ -69,7 +69,8 @@ def decode_request(frame: bytes) -> Request:
     cls, reader, flexible = _request_codec(api_key, version)
     try:
         header, pos = hdr.parse_request_header(frame, flexible)
-        bounds.check(cls, frame, pos)
+        if fast_requests.checked_end(api_key, version, frame, pos) < 0:
+            bounds.check(cls, frame, pos)  # every API but Produce and Fetch, and odd frames
         body, _size = reader(frame, pos)
     except (
         hdr.HeaderError,

@@ -47,26 +47,25 @@ _PRIMITIVES: dict[str, st.SearchStrategy[Any]] = {
     "error_code": st.sampled_from(list(ErrorCode)),
     "timedelta_i32": st.integers(0, 2**31 - 1).map(lambda ms: timedelta(milliseconds=ms)),
     "timedelta_i64": st.integers(0, 2**40).map(lambda ms: timedelta(milliseconds=ms)),
-    "datetime_i64": st.integers(0, 2**42).map(
-        lambda ms: datetime.fromtimestamp(ms / 1000, UTC)
-    ),
+    "datetime_i64": st.integers(0, 2**42).map(lambda ms: datetime.fromtimestamp(ms / 1000, UTC)),
 }
 
 
 @cache
-def entities(cls: type) -> st.SearchStrategy[Any]:
-    """Instances of the kio class ``cls`` with every field drawn at random."""
+def entities(cls: type, tags: bool = True) -> st.SearchStrategy[Any]:
+    """Instances of the kio class ``cls`` with every field drawn at random (tagged fields
+    always at their defaults with ``tags=False``: what clients send)."""
     kwargs: dict[str, st.SearchStrategy[Any]] = {}
     for f in dataclasses.fields(cls):
         kind = classify_field(f)
         if isinstance(kind, EntityTupleField | EntityField):
-            inner = st.deferred(lambda t=kind.type_: entities(t))
+            inner = st.deferred(lambda t=kind.type_: entities(t, tags))
         else:
             inner = _PRIMITIVES[get_schema_field_type(f)]
         value = st.lists(inner, max_size=MAX_ITEMS).map(tuple) if kind.is_array else inner
         if get_field_tag(f) is not None:
-            default = f.default if f.default is not dataclasses.MISSING else None
-            value = st.one_of(st.just(default), value) if default is not None else value
+            if f.default is not dataclasses.MISSING:
+                value = st.one_of(st.just(f.default), value) if tags else st.just(f.default)
         elif is_optional(f):
             value = st.one_of(st.none(), value)
         kwargs[f.name] = value

@@ -49,6 +49,14 @@ def test_same_bytes_as_kio_for_every_served_version(key, version, data):
     assert framed.endswith(kio_encoding(body))
 
 
+@pytest.mark.parametrize(("key", "version"), VERSIONS, ids=[f"{k.name}-v{v}" for k, v in VERSIONS])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_bodies_without_tagged_fields_take_the_fast_path(key, version, data):
+    body = data.draw(entities(load_response_schema(key, version), tags=False))
+    assert fast_encoding(body) == kio_encoding(body)
+
+
 def test_the_bodies_handlers_send_take_the_fast_path():
     produce = load_response_schema(ApiKey.PRODUCE, 10)
     messages = __import__(produce.__module__, fromlist=["x"])
