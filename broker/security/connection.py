@@ -32,6 +32,7 @@ def secure(conn: Connection, transport: asyncio.BaseTransport) -> bool:
             dn = subject_dn(cert.get("subject", ()))
             try:
                 conn.principal = f"User:{listener.principal_mapper.name(dn)}"
+                log.debug("TLS client %s is %s", conn.peer, conn.principal)
             except ValueError as e:
                 log.warning("closing TLS connection from %s: %s", conn.peer, e)
                 return False

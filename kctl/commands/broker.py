@@ -43,6 +43,15 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[
             str, typer.Option("--log-level", help="DEBUG, INFO, WARNING, ERROR.")
         ] = "INFO",
+        add_scram: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--add-scram",
+                metavar="'SCRAM-SHA-256=[name=NAME,password=PASSWORD]'",
+                help="Create this SCRAM user at start unless it has a credential for the "
+                "mechanism (kafka-storage's syntax; repeatable).",
+            ),
+        ] = None,
     ) -> None:
         """Run the broker in the foreground; logs go to stderr, Ctrl-C stops it cleanly.
 
@@ -54,6 +63,6 @@ def register(app: typer.Typer) -> None:
         from broker.cli import overrides_from, run
 
         args = argparse.Namespace(listen=listen, data_dir=data_dir, node_id=node_id, set=set_ or [])
-        raise typer.Exit(run(config, overrides_from(args), log_level))
+        raise typer.Exit(run(config, overrides_from(args), log_level, add_scram))
 
     app.add_typer(group, name="broker")
