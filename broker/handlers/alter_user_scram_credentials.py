@@ -11,11 +11,24 @@ from __future__ import annotations
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation
 from broker.security.credentials import Upsertion
 
 
 @handles(ApiKey.ALTER_USER_SCRAM_CREDENTIALS)
 async def handle(ctx, request):
+    if not ctx.authorize_cluster(AclOperation.ALTER):
+        users = sorted({d.name for d in request.deletions} | {u.name for u in request.upsertions})
+        refused = tuple(
+            ctx.make(
+                "AlterUserScramCredentialsResult",
+                user=user,
+                error_code=ErrorCode.cluster_authorization_failed,
+                error_message="Alter on the cluster denied",
+            )
+            for user in users
+        )
+        return ctx.respond(throttle_time=0, results=refused)
     return ctx.respond(throttle_time=0, results=results(ctx, request))
 
 

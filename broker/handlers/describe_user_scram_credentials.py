@@ -12,10 +12,26 @@ from collections import Counter
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
+from broker.security.acl import AclOperation
 
 
 @handles(ApiKey.DESCRIBE_USER_SCRAM_CREDENTIALS)
 async def handle(ctx, request):
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+        # as Kafka's error response: the error at the top and once per user asked about (Kafka
+        # leaves those results' user names empty)
+        code, message = ErrorCode.cluster_authorization_failed, "Describe on the cluster denied"
+        refused = tuple(
+            ctx.make(
+                "DescribeUserScramCredentialsResult",
+                user="",
+                error_code=code,
+                error_message=message,
+                credential_infos=(),
+            )
+            for _ in request.users or ()
+        )
+        return ctx.respond(throttle_time=0, error_code=code, error_message=message, results=refused)
     found = results(ctx, request)
     return ctx.respond(
         throttle_time=0, error_code=ErrorCode.none, error_message=None, results=found
