@@ -38,6 +38,16 @@ def part(api_key: int, version: int, class_name: str, /, **fields):
     return make(getattr(module, class_name), **fields)
 
 
+SETUP_ACLS = [
+    binding("TOPIC", "visible", "DESCRIBE"),
+    binding("GROUP", "g", "DESCRIBE"),
+    # for the creation tests: Create on "made-*", plus Describe or AlterConfigs on some
+    binding("TOPIC", "made-", "CREATE", pattern="PREFIXED"),
+    binding("TOPIC", "made-seen", "DESCRIBE", pattern="PREFIXED"),
+    binding("TOPIC", "made-cfg", "ALTER_CONFIGS", pattern="PREFIXED"),
+]
+
+
 @pytest.fixture(scope="module")
 def bs(tmp_path_factory):
     b = BrokerProcess(tmp_path_factory.mktemp("wire") / "broker", extra_args=authz_args(ME))
@@ -55,10 +65,7 @@ def bs(tmp_path_factory):
             offsets=[TopicPartition("t", 0, 1), TopicPartition("visible", 0, 1)], asynchronous=False
         )
         c.close()
-        create_acls(
-            b.bootstrap,
-            [binding("TOPIC", "visible", "DESCRIBE"), binding("GROUP", "g", "DESCRIBE")],
-        )
+        create_acls(b.bootstrap, SETUP_ACLS)
         b.extra_args = authz_args("User:admin")
         b.restart()
         yield b.bootstrap
@@ -86,8 +93,9 @@ def test_metadata_lists_describable_topics_and_hides_existence(wire):
             include_topic_authorized_operations=True,
         )
     )
-    assert [t.name for t in everything.topics] == ["visible"]
-    assert everything.topics[0].topic_authorized_operations == DESCRIBE_BIT
+    listed = [t for t in everything.topics if not t.name.startswith("made-")]
+    assert [t.name for t in listed] == ["visible"]
+    assert listed[0].topic_authorized_operations == DESCRIBE_BIT
     assert everything.cluster_authorized_operations == 0  # no Describe on the cluster
     named = [part(3, 10, "MetadataRequestTopic", topic_id=ZERO, name=n) for n in ("t", "nope")]
     r = wire.request(
@@ -765,3 +773,65 @@ def test_authorized_operations_of_a_super_user(super_bs):
             AclOperation.ALTER,
             AclOperation.DESCRIBE,
         }
+
+
+def _metadata(wire, name: str, auto_create: bool = True):
+    (topic,) = wire.request(
+        req(
+            3,
+            10,
+            topics=(part(3, 10, "MetadataRequestTopic", topic_id=ZERO, name=name),),
+            allow_auto_topic_creation=auto_create,
+            include_cluster_authorized_operations=False,
+            include_topic_authorized_operations=False,
+        )
+    ).topics
+    return topic
+
+
+def _create(wire, name: str):
+    (result,) = wire.request(
+        req(
+            19,
+            5,
+            timeout=5000,
+            validate_only=False,
+            topics=(
+                part(
+                    19,
+                    5,
+                    "CreatableTopic",
+                    name=name,
+                    num_partitions=1,
+                    replication_factor=1,
+                    assignments=(),
+                    configs=(),
+                ),
+            ),
+        )
+    ).topics
+    return result
+
+
+def test_auto_creation_needs_describe_and_create(wire):
+    # Create without Describe: refused like any undescribable name, and nothing is created
+    assert _metadata(wire, "made-hidden").error_code == E.topic_authorization_failed
+    assert _create(wire, "made-hidden").error_code == E.none  # so it did not exist
+    created = _metadata(wire, "made-seen-1")
+    assert (created.error_code, len(created.partitions)) == (E.none, 1)
+
+
+def test_created_topic_configs_need_describe_configs(wire):
+    plain = _create(wire, "made-plain")
+    assert (plain.error_code, plain.topic_config_error_code) == (
+        E.none,
+        E.topic_authorization_failed,
+    )
+    assert (plain.configs, plain.num_partitions, plain.replication_factor) == ((), -1, -1)
+    shown = _create(wire, "made-cfg-1")
+    assert (shown.error_code, shown.topic_config_error_code, shown.num_partitions) == (
+        E.none,
+        E.none,
+        1,
+    )
+    assert "retention.ms" in {c.name for c in shown.configs}
