@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Iterator
 
-from confluent_kafka import KafkaException
+from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -98,3 +99,37 @@ def error_code(exc: BaseException) -> int:
     """The Kafka error code of a confluent-kafka exception."""
     assert isinstance(exc, KafkaException), exc
     return exc.args[0].code()
+
+
+def produce(conf: dict, topic: str) -> int:
+    """Produce one record; its delivery error code (0 on success), or a fatal error's."""
+    p = Producer({**conf, "message.timeout.ms": 5000})
+    outcome: list = []
+    try:
+        p.produce(topic, b"value", on_delivery=lambda err, _msg: outcome.append(err))
+        p.flush(15)
+    except KafkaException as e:  # a fatal error (idempotent producer) surfaces here
+        return error_code(e)
+    assert outcome, "no delivery report"
+    return outcome[0].code() if outcome[0] is not None else 0
+
+
+def consume(conf: dict, topic: str, group: str) -> int:
+    """Subscribe, read one record and commit it: 0 on success, else the first error code."""
+    c = Consumer(
+        {**conf, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False}
+    )
+    try:
+        c.subscribe([topic])
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            msg = c.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                return msg.error().code()
+            c.commit(message=msg, asynchronous=False)
+            return 0
+        raise AssertionError("nothing consumed within 20 s")
+    finally:
+        c.close()

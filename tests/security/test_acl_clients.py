@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import time
 
 import pytest
 from confluent_kafka import (
-    Consumer,
     ConsumerGroupTopicPartitions,
     KafkaError,
-    KafkaException,
-    Producer,
 )
 from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
+    AlterConfigOpType,
+    ConfigEntry,
     ConfigResource,
     NewTopic,
     ResourcePatternType,
@@ -43,6 +41,8 @@ from tests.security.acl_helpers import (
     error_code,
     filter_of,
 )
+from tests.security.acl_helpers import consume as _consume
+from tests.security.acl_helpers import produce as _produce
 
 TOPICS = ["lit", "pre-a", "wild", "deny", "other", "cfg", "grp", "meta-a", "meta-b", "kc", "idem"]
 MANAGE = binding("CLUSTER", "kafka-cluster", "ALTER")
@@ -85,42 +85,11 @@ def as_super_user(b: BrokerProcess):
 
 
 def produce(bootstrap: str, topic: str, **conf) -> int:
-    """Produce one record; its delivery error code (0 on success), or the fatal error's."""
-    p = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 5000, **conf})
-    outcome: list = []
-    try:
-        p.produce(topic, b"value", on_delivery=lambda err, _msg: outcome.append(err))
-        p.flush(15)
-    except KafkaException as e:  # a fatal error (idempotent producer) surfaces here
-        return error_code(e)
-    assert outcome, "no delivery report"
-    return outcome[0].code() if outcome[0] is not None else 0
+    return _produce({"bootstrap.servers": bootstrap, **conf}, topic)
 
 
 def consume(bootstrap: str, topic: str, group: str) -> int:
-    """Subscribe, read one record and commit it: 0 on success, else the first error code."""
-    c = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": group,
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        c.subscribe([topic])
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            msg = c.poll(0.5)
-            if msg is None:
-                continue
-            if msg.error():
-                return msg.error().code()
-            c.commit(message=msg, asynchronous=False)
-            return 0
-        raise AssertionError("nothing consumed within 20 s")
-    finally:
-        c.close()
+    return _consume({"bootstrap.servers": bootstrap}, topic, group)
 
 
 def refused(call) -> int:
@@ -274,13 +243,19 @@ def test_topic_and_broker_configs(bs):
     brokers = ConfigResource(ConfigResource.Type.BROKER, "1")
     assert refused(lambda: a.describe_configs([topic])[topic].result(10)) == TAF
     assert refused(lambda: a.describe_configs([brokers])[brokers].result(10)) == CAF
+    change = ConfigResource(
+        ConfigResource.Type.TOPIC,
+        "cfg",
+        incremental_configs=[
+            ConfigEntry("retention.ms", "60000", incremental_operation=AlterConfigOpType.SET)
+        ],
+    )
     with acls(bs, binding("TOPIC", "cfg", "ALTER_CONFIGS")):  # implies DescribeConfigs
         assert "retention.ms" in a.describe_configs([topic])[topic].result(10)
-        topic.set_config("retention.ms", "60000")
-        a.alter_configs([topic])[topic].result(10)
+        a.incremental_alter_configs([change])[change].result(10)
     with acls(bs, binding("TOPIC", "cfg", "DESCRIBE_CONFIGS")):
         assert a.describe_configs([topic])[topic].result(10)["retention.ms"].value == "60000"
-        assert refused(lambda: a.alter_configs([topic])[topic].result(10)) == TAF
+        assert refused(lambda: a.incremental_alter_configs([change])[change].result(10)) == TAF
 
 
 # --- kcat ------------------------------------------------------------------------------------

@@ -8,14 +8,19 @@ User:* on "team-a.secret" overrides alice's prefix.
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic, UserScramCredentialsDescription
 
 from tests.harness import BrokerProcess
-from tests.security.acl_helpers import ANY_FILTER, authz_args, binding, error_code
+from tests.security.acl_helpers import (
+    ANY_FILTER,
+    authz_args,
+    binding,
+    consume,
+    error_code,
+    produce,
+)
 
 USERS = {"admin": "admin-pw", "alice": "alice-pw", "bob": "bob-pw"}
 TOPICS = ["team-a.orders", "team-a.secret", "team-b.orders"]
@@ -70,35 +75,6 @@ def conf(b: BrokerProcess, user: str) -> dict:
         "sasl.username": user,
         "sasl.password": USERS[user],
     }
-
-
-def produce(c: dict, topic: str) -> int:
-    p = Producer({**c, "message.timeout.ms": 5000})
-    outcome: list = []
-    try:
-        p.produce(topic, b"v", on_delivery=lambda err, _m: outcome.append(err))
-        p.flush(15)
-    except KafkaException as e:
-        return error_code(e)
-    return outcome[0].code() if outcome[0] is not None else 0
-
-
-def consume(c: dict, topic: str, group: str) -> int:
-    consumer = Consumer({**c, "group.id": group, "auto.offset.reset": "earliest"})
-    try:
-        consumer.subscribe([topic])
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            if msg.error():
-                return msg.error().code()
-            consumer.commit(message=msg, asynchronous=False)
-            return 0
-        raise AssertionError("nothing consumed within 20 s")
-    finally:
-        consumer.close()
 
 
 @pytest.mark.parametrize(
