@@ -21,7 +21,9 @@ ACLs needs. Where neither answers, an empty list is all that can be said.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
@@ -109,6 +111,20 @@ def from_ck(b: AclBinding) -> Binding:
     )
 
 
+# librdkafka gives up after request_timeout; wait a little longer for it to say why.
+RESULT_SLACK = 2.0
+
+
+def _result(cluster: Cluster, future: Future, what: str) -> Any:
+    """A future's value; its failure as a KctlError (a silent cluster: unreachable)."""
+    try:
+        return future.result(cluster.timeout + RESULT_SLACK)
+    except KafkaException as e:
+        raise _error(cluster, e, what) from e
+    except TimeoutError as e:
+        raise cluster.unreachable() from e
+
+
 def _error(cluster: Cluster, exc: KafkaException, what: str) -> KctlError:
     err = exc.args[0] if exc.args else None
     if isinstance(err, KafkaError) and err.code() == KafkaError.SECURITY_DISABLED:
@@ -125,10 +141,7 @@ def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding
     found: set[Binding] = set()
     for f in filters:
         fut = cluster.admin().describe_acls(_to_ck(f), request_timeout=cluster.timeout)
-        try:
-            found.update(from_ck(b) for b in fut.result(cluster.timeout))
-        except KafkaException as e:
-            raise _error(cluster, e, "cannot list ACLs") from e
+        found.update(from_ck(b) for b in _result(cluster, fut, "cannot list ACLs"))
     if not found:
         explain_empty(cluster)
     return sorted(found)
@@ -139,15 +152,16 @@ def explain_empty(cluster: Cluster) -> None:
     admin, t = cluster.admin(), cluster.timeout
     try:
         desc = admin.describe_cluster(include_authorized_operations=True,
-                                      request_timeout=t).result(t)
-    except KafkaException:
+                                      request_timeout=t).result(t + RESULT_SLACK)
+    except (KafkaException, TimeoutError):
         return
     node = desc.controller or (desc.nodes[0] if desc.nodes else None)
     if node is not None:
         try:
             broker = ConfigResource(CKResourceType.BROKER, str(node.id))
-            configs = admin.describe_configs([broker], request_timeout=t)[broker].result(t)
-        except KafkaException:
+            configs = admin.describe_configs([broker], request_timeout=t)[broker].result(
+                t + RESULT_SLACK)
+        except (KafkaException, TimeoutError):
             configs = {}
         entry = configs.get("authorizer.class.name")
         if entry is not None and not entry.value:
@@ -168,11 +182,12 @@ def create(cluster: Cluster, bindings: Sequence[Binding]) -> list[CreateResult]:
     results = []
     for b, c in zip(bindings, ck, strict=True):
         try:
-            futures[c].result(cluster.timeout)
+            _result(cluster, futures[c], f"cannot create ACL {describe_one(b)}")
             results.append(CreateResult(b, None))
-        except KafkaException as e:
-            error = _error(cluster, e, f"cannot create ACL {describe_one(b)}")
-            results.append(CreateResult(b, error))
+        except KctlError as e:
+            if e.code is ExitCode.UNREACHABLE:
+                raise
+            results.append(CreateResult(b, e))
     return results
 
 
@@ -191,9 +206,11 @@ def delete(cluster: Cluster, filters: Sequence[BindingFilter]) -> DeleteResult:
     errors = []
     for c in ck:
         try:
-            deleted.update(from_ck(b) for b in futures[c].result(cluster.timeout))
-        except KafkaException as e:
-            errors.append(_error(cluster, e, "cannot delete ACLs"))
+            deleted.update(from_ck(b) for b in _result(cluster, futures[c], "cannot delete ACLs"))
+        except KctlError as e:
+            if e.code is ExitCode.UNREACHABLE:
+                raise
+            errors.append(e)
     return DeleteResult(sorted(deleted), errors)
 
 

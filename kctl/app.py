@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> None:
         # it catches the same error inside a command, so the code does not depend on where.
         _quiet_stdout()
         code = ExitCode.ERROR
+    except TimeoutError:
+        # A client future that outlived its wait; str() of it is empty, so say what it means.
+        code = _report("the cluster gave no answer in time", ExitCode.UNREACHABLE)
     except OSError as e:
         if e.errno == errno.EPIPE:
             _quiet_stdout()

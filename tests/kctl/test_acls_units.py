@@ -306,3 +306,14 @@ def test_an_empty_listing_is_explained_where_possible(authorizer, ops, code, nee
     with pytest.raises(KctlError) as e:
         acl_admin.describe(cluster, [BindingFilter()])
     assert e.value.code == code and needle in e.value.message
+
+
+def test_shell_completion_offers_operation_names(tmp_path):
+    kctl = Kctl(tmp_path, bootstrap=f"127.0.0.1:{closed_port()}")
+    r = kctl.run(COMP_WORDS="kctl acls create --operation Describe", COMP_CWORD="4",
+                 _KCTL_COMPLETE="complete_bash")
+    assert r.returncode == 0
+    assert r.stdout.split() == ["Describe", "DescribeConfigs", "DescribeTokens"]
+    r = kctl.run(COMP_WORDS="kctl acls list --resource-pattern-type ", COMP_CWORD="4",
+                 _KCTL_COMPLETE="complete_bash")
+    assert r.stdout.split() == ["literal", "prefixed", "any", "match"]
