@@ -37,10 +37,13 @@ MAX_QUEUED_BYTES = 8 * 1024 * 1024  # pause reading beyond this many unhandled r
 
 
 class Connection(asyncio.Protocol):
-    def __init__(self, broker: Broker, handlers: dict, listener: ListenerSpec) -> None:
+    def __init__(
+        self, broker: Broker, handlers: dict, listener: ListenerSpec | None = None
+    ) -> None:
         self.broker = broker
         self.handlers = handlers
-        self.listener = listener
+        # the listener it arrived on (default: the first, for callers outside a server)
+        self.listener = listener or next(iter(broker.listeners.values()))
         self.principal = "User:ANONYMOUS"
         self.authenticator: SaslAuthenticator | None = None  # until SASL authentication ends
         self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
@@ -182,6 +185,7 @@ class Connection(asyncio.Protocol):
         reply, keep_open = await auth.receive(frame)
         if auth.principal is not None:
             self.principal, self.authenticator = auth.principal, None
+            self.decoder.max_frame = self.broker.config.get("socket.request.max.bytes")
         if not keep_open:
             if reply:
                 self.transport.write(reply)  # type: ignore[union-attr]  # closing flushes it

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("broker.security")
 
+MAX_UNAUTHENTICATED_FRAME = 524288
+
 
 def secure(conn: Connection, transport: asyncio.BaseTransport) -> bool:
     """Set up ``conn`` for its listener's protocol; False when it must be closed."""
@@ -37,6 +39,9 @@ def secure(conn: Connection, transport: asyncio.BaseTransport) -> bool:
                 log.warning("closing TLS connection from %s: %s", conn.peer, e)
                 return False
     if listener.sasl_mechanisms:
+        # Kafka's sasl.server.max.receive.size: an unauthenticated client cannot make the
+        # broker buffer a frame of socket.request.max.bytes (the connection restores it)
+        conn.decoder.max_frame = min(conn.decoder.max_frame, MAX_UNAUTHENTICATED_FRAME)
         conn.authenticator = SaslAuthenticator(
             listener.sasl_mechanisms, _servers(conn), conn._handle, conn.peer
         )

@@ -9,7 +9,7 @@ import ssl
 import pytest
 import scramp
 from kio.schema.api_versions.v3.request import ApiVersionsRequest
-from kio.schema.metadata.v1.request import MetadataRequest
+from kio.schema.metadata.v1.request import MetadataRequest, MetadataRequestTopic
 from kio.schema.sasl_authenticate.v2.request import SaslAuthenticateRequest
 from kio.schema.sasl_handshake.v0.request import SaslHandshakeRequest as HandshakeV0
 from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
@@ -274,3 +274,15 @@ def test_sasl_ssl_needs_tls_first(broker):
         c.send_raw(c.header(18, 0, False))
         with pytest.raises((ConnectionError, OSError, ssl.SSLError)):
             c.recv_frame()
+
+
+def test_unauthenticated_clients_cannot_send_large_frames(broker):
+    with wire(broker) as c:
+        c.sock.sendall((600_000).to_bytes(4, "big") + b"\0" * 1024)
+        assert c.is_closed_by_peer()
+    with wire(broker) as c:  # the limit is lifted once authenticated
+        c.request(SaslHandshakeRequest(mechanism="PLAIN"))
+        assert authenticate(c, b"\0admin\0admin-secret").error_code == ErrorCode.none
+        topics = tuple(MetadataRequestTopic(name="t" * 200) for _ in range(3000))  # > 512 KiB
+        big = MetadataRequest(topics=topics)
+        assert len(c.request(big).topics) == 3000

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 from confluent_kafka.admin import AdminClient
+from kio.schema.find_coordinator.v1.request import FindCoordinatorRequest
 from kio.schema.metadata.v1.request import MetadataRequest
 
 from tests.harness import BrokerProcess, free_port, wait_for
@@ -89,6 +90,8 @@ def test_each_listener_advertises_its_own_address(broker, pki):
     with tls_wire(broker.address("SSL"), pki) as c:
         meta = c.request(MetadataRequest(topics=None))
         assert [(b.host, b.port) for b in meta.brokers] == [("127.0.0.1", expected["SSL"])]
+        coordinator = c.request(FindCoordinatorRequest(key="some-group"))
+        assert (coordinator.host, coordinator.port) == ("127.0.0.1", expected["SSL"])
     admin = AdminClient(client_conf(broker, pki, "SSL"))
     cluster = admin.describe_cluster().result(10)
     assert [(n.host, n.port) for n in cluster.nodes] == [("127.0.0.1", expected["SSL"])]
