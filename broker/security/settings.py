@@ -86,7 +86,7 @@ def build_listeners(config: BrokerConfig) -> list[ListenerSpec]:
     for listener in config.listeners:
         protocol = protocols[listener.name]
         get = _getter(config, listener.name)
-        host, port = _advertised(advertised.get(listener.name, listener), listener)
+        host, port = _advertised(advertised.get(listener.name, listener))
         spec = ListenerSpec(
             listener.name, protocol, listener.host or "0.0.0.0", listener.port, host, port
         )
@@ -110,10 +110,10 @@ def _getter(config: BrokerConfig, listener: str):
     return lambda key: listener_value(config, listener, key)
 
 
-def _advertised(a: Listener, bound: Listener) -> tuple[str, int]:
+def _advertised(a: Listener) -> tuple[str, int]:
     host = a.host
     if host in ("0.0.0.0", "::", "", "localhost"):
         # librdkafka may resolve "localhost" to ::1 first, where nothing listens.
         host = "127.0.0.1"
-    # a listener on port 0 advertises the port it got (filled in once bound)
-    return host, 0 if a is bound and bound.port == 0 else a.port
+    # port 0 (only possible when not advertised explicitly): the port bound, known later
+    return host, a.port

@@ -4,6 +4,7 @@ TLS traffic that must not hurt other clients, and start-up configuration errors.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import ssl
@@ -16,6 +17,9 @@ from confluent_kafka.admin import AdminClient
 from kio.schema.find_coordinator.v1.request import FindCoordinatorRequest
 from kio.schema.metadata.v1.request import MetadataRequest
 
+from broker.config import ConfigError, load_config
+from broker.node import Broker
+from broker.security.settings import listener_value
 from tests.harness import BrokerProcess, free_port, wait_for
 from tests.security.secure_broker import (
     client_conf,
@@ -183,3 +187,44 @@ def test_keystore_secrets_are_hidden_from_describe_configs(broker):
     jaas = configs["listener.name.sasl_ssl.plain.sasl.jaas.config"]
     assert jaas.is_sensitive and jaas.value is None
     assert configs["ssl.keystore.location"].value.endswith("server.pem")
+
+
+def test_per_listener_keys_are_validated_like_their_base_keys():
+    with pytest.raises(ConfigError, match=r"listener\.name\.ssl\.ssl\.client\.auth"):
+        load_config(None, ["listener.name.ssl.ssl.client.auth=sometimes"])
+    with pytest.raises(ConfigError, match="unknown broker config"):
+        load_config(None, ["listener.name.ssl.log.retention.ms=1"])
+    cfg = load_config(None, ["listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN"])
+    assert listener_value(cfg, "SASL_SSL", "sasl.enabled.mechanisms") == ["PLAIN"]
+    assert listener_value(cfg, "SASL_PLAINTEXT", "sasl.enabled.mechanisms") == [
+        "SCRAM-SHA-256",
+        "SCRAM-SHA-512",
+    ]
+
+
+def test_listeners_on_port_zero_advertise_the_port_they_got(tmp_path):
+    async def run() -> tuple[int, list]:
+        config = load_config(
+            None,
+            [
+                f"log.dirs={tmp_path}",
+                "listeners=PLAINTEXT://127.0.0.1:0,OTHER://0.0.0.0:0",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT",
+            ],
+        )
+        broker = Broker(config)
+        await broker.start()
+        try:
+            port = broker.listeners["OTHER"].port
+
+            def ask() -> list:
+                with WireClient(f"127.0.0.1:{port}") as c:
+                    brokers = c.request(MetadataRequest(topics=None)).brokers
+                    return [(b.host, b.port) for b in brokers]
+
+            return port, await asyncio.to_thread(ask)
+        finally:
+            await broker.stop()
+
+    port, advertised = asyncio.run(run())
+    assert port != 0 and advertised == [("127.0.0.1", port)]

@@ -154,7 +154,7 @@ class SaslAuthenticator:
         if request.header.api_key == ApiKey.SASL_AUTHENTICATE:
             fields.update(error_message=f"Unexpected {what}", auth_bytes=b"", session_lifetime=0)
         else:
-            fields.update(mechanisms=self.mechanisms)
+            fields.update(mechanisms=())  # as Kafka's error response: no list
         return codec.encode_response(request.header, _body(request, **fields)), False
 
     def _decode(self, frame: bytes) -> codec.Request | None:
