@@ -4,6 +4,9 @@ credentials, survival across a restart, and --add-scram at start."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import (
@@ -194,3 +197,18 @@ def test_credentials_survive_a_restart_and_add_scram_keeps_existing_ones(broker,
     assert can_log_in(broker, pki, "SCRAM-SHA-512", "ivan", "pw-secret")
     assert can_log_in(broker, pki, "SCRAM-SHA-256", "alice", "changed")
     assert not can_log_in(broker, pki, "SCRAM-SHA-256", "alice", "alice-secret")
+
+
+@pytest.mark.parametrize("entry", [["-m", "broker"], ["-m", "kctl", "broker", "start"]])
+def test_a_bad_add_scram_spec_stops_the_start_in_one_line(tmp_path, entry):
+    out = subprocess.run(
+        [sys.executable, *entry, "--data-dir", str(tmp_path), "--add-scram", "SCRAM-SHA-256=[a]"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        "broker: error: --add-scram 'SCRAM-SHA-256=[a]': give name=... and password=... "
+        "(and optionally iterations)"
+    )
