@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from broker.metadata.image import MetadataImage
     from broker.metadata.store import MetadataStore
 
-log = logging.getLogger("kafka.authorizer.logger")
+log = logging.getLogger("broker.authorizer")
 
 # authorize_by_resource_type first asks about this made-up name, as Kafka's Authorizer does,
 # so super users and allow.everyone.if.no.acl.found answer before the ACLs are scanned.
@@ -72,7 +72,7 @@ class AclAuthorizer:
             self.load(image)
 
     def _set(self, acls: dict[uuid.UUID, AclBinding]) -> None:
-        # one assignment each: a reader sees the old or the new state, never a mix
+        # built aside, then swapped in (handlers run on one event loop, so none sees a mix)
         self.bindings = dict(acls)
         self.index = AclIndex.build(acls.values())
 
