@@ -17,6 +17,8 @@ import asyncio
 import datetime
 import io
 import json
+import os
+import socket
 import struct
 import sys
 import tempfile
@@ -181,12 +183,73 @@ async def run(n: int) -> dict[str, float]:
     return out
 
 
+def process_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def round_trips(sock: socket.socket, frames: list[bytes]) -> None:
+    for frame in frames:
+        sock.sendall(struct.pack(">i", len(frame)) + frame)
+        head = sock.recv(4, socket.MSG_WAITALL)
+        (size,) = struct.unpack(">i", head)
+        body = sock.recv(size, socket.MSG_WAITALL)
+        if len(body) != size:
+            raise ConnectionError("the broker closed the connection")
+
+
+def run_socket(n: int) -> dict[str, float]:
+    from confluent_kafka.admin import AdminClient, NewTopic
+    from kio.schema.metadata.v12.request import MetadataRequest, MetadataRequestTopic
+
+    from tests.harness import BrokerProcess
+    from tests.wire import WireClient
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = BrokerProcess(Path(tmp) / "data", extra_args=["--log-level", "WARNING"]).start()
+        try:
+            admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+            admin.create_topics([NewTopic("lat", 1, 1)])["lat"].result(15)
+            pid = broker.proc.pid  # type: ignore[union-attr]
+            with WireClient(broker.bootstrap) as client:
+                metadata = client.request(
+                    MetadataRequest(
+                        topics=(MetadataRequestTopic(name="lat", topic_id=None),),
+                        allow_auto_topic_creation=False,
+                        include_topic_authorized_operations=False,
+                    )
+                )
+                topic_id = metadata.topics[0].topic_id
+                sock = client.sock
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                pframe = produce_frame("lat")
+                round_trips(sock, [pframe] * 500)  # warm up
+                c0 = process_cpu_s(pid)
+                round_trips(sock, [pframe] * n)
+                out["produce v10 (broker CPU per request)"] = (process_cpu_s(pid) - c0) / n * 1e6
+                # A consumer at the tail: each fetch finds the batch just produced.
+                base = 500 + n
+                pairs = []
+                for i in range(n // 2):
+                    pairs += [pframe, fetch_frame(topic_id, base + i)]
+                c0 = process_cpu_s(pid)
+                round_trips(sock, pairs)
+                out["produce + fetch v16 pair (broker CPU)"] = (
+                    (process_cpu_s(pid) - c0) / (n // 2) * 1e6
+                )
+        finally:
+            broker.stop()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--socket", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    out = asyncio.run(run(args.n))
+    out = run_socket(args.n) if args.socket else asyncio.run(run(args.n))
     if args.json:
         print(json.dumps(out, indent=2))
     else:

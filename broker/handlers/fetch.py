@@ -52,13 +52,18 @@ async def handle(ctx, request):
         waiter = loop.create_future()
         for p in partitions:
             p.waiters.add(waiter)
+        timer = loop.call_later(remaining, _expire, waiter)  # half of wait_for's cost
         try:
-            await asyncio.wait_for(waiter, remaining)
-        except TimeoutError:
-            pass
+            await waiter
         finally:
+            timer.cancel()
             for p in partitions:
                 p.waiters.discard(waiter)
+
+
+def _expire(waiter):
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _read(ctx, request):
