@@ -49,15 +49,27 @@ class RequestContext:
 
     # --- authorization (broker/security/acl): without an authorizer everything is allowed
 
-    def authorize(self, op: AclOperation, rt: ResourceType, name: str = CLUSTER_NAME) -> bool:
-        """May this request's principal perform ``op`` on resource (rt, name)?"""
-        authorizer = self.broker.authorizer
-        return authorizer is None or authorizer.authorize(
-            self.principal, self.client_host, op, rt, name
-        )
+    def authorize(
+        self, op: AclOperation, rt: ResourceType, name: str = CLUSTER_NAME, *, audit: bool = True
+    ) -> bool:
+        """May this request's principal perform ``op`` on resource (rt, name)?
 
-    def authorize_cluster(self, op: AclOperation) -> bool:
-        return self.authorize(op, ResourceType.CLUSTER, CLUSTER_NAME)
+        A denial is logged (as Kafka's authorizer logger does) unless ``audit`` is off, for
+        checks that only filter what a listing shows.
+        """
+        authorizer = self.broker.authorizer
+        if authorizer is None:
+            return True
+        if authorizer.authorize(self.principal, self.client_host, op, rt, name):
+            return True
+        if audit:
+            authorizer.log_denied(
+                self.principal, self.client_host, op, rt, name, self.header.api_key
+            )
+        return False
+
+    def authorize_cluster(self, op: AclOperation, *, audit: bool = True) -> bool:
+        return self.authorize(op, ResourceType.CLUSTER, CLUSTER_NAME, audit=audit)
 
     def authorize_by_resource_type(self, op: AclOperation, rt: ResourceType) -> bool:
         """May ``op`` be allowed on some resource of type ``rt``? (Kafka's KIP-679 check)"""

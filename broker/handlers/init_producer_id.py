@@ -28,7 +28,7 @@ async def handle(ctx, request):
         # an idempotent producer: IdempotentWrite on the cluster, or Write on some topic
         # (KIP-679, Kafka's authorizeByResourceType)
         allowed = ctx.authorize_cluster(
-            AclOperation.IDEMPOTENT_WRITE
+            AclOperation.IDEMPOTENT_WRITE, audit=False
         ) or ctx.authorize_by_resource_type(AclOperation.WRITE, ResourceType.TOPIC)
         refusal = ErrorCode.cluster_authorization_failed
     if not allowed:

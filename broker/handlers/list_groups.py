@@ -22,10 +22,12 @@ async def handle(ctx, request):
     if names and states == {None}:
         return ctx.respond(throttle_time=0, error_code=ErrorCode.none, groups=())
     listed = ctx.broker.groups.list_groups({s for s in states if s is not None} or None)
-    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE, audit=False):
         # without Describe on the cluster, only the groups the principal may Describe
         listed = [
-            g for g in listed if ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g[0])
+            g
+            for g in listed
+            if ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g[0], audit=False)
         ]
     groups = tuple(
         ctx.make(

@@ -31,7 +31,7 @@ async def handle(ctx, request):
         topics = [
             _topic(ctx, t, with_ops)
             for t in broker.topics()
-            if ctx.authorize(DESCRIBE, TOPIC, t.name)
+            if ctx.authorize(DESCRIBE, TOPIC, t.name, audit=False)
         ]
     else:
         allow_create = getattr(request, "allow_auto_topic_creation", True)
@@ -44,7 +44,7 @@ async def handle(ctx, request):
             topic = broker.topic(name) if name is not None else None
             if topic is None and name is not None and allow_create and broker.auto_create_enabled:
                 if not (
-                    ctx.authorize_cluster(AclOperation.CREATE)
+                    ctx.authorize_cluster(AclOperation.CREATE, audit=False)
                     or ctx.authorize(AclOperation.CREATE, TOPIC, name)
                 ):
                     topics.append(_error_topic(ctx, name, ErrorCode.topic_authorization_failed))

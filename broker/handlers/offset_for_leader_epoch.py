@@ -15,7 +15,7 @@ from broker.security.acl import AclOperation, ResourceType
 @handles(ApiKey.OFFSET_FOR_LEADER_EPOCH)
 async def handle(ctx, request):
     # Followers ask with ClusterAction; consumers (KIP-320) with Describe on the topic.
-    replicating = ctx.authorize_cluster(AclOperation.CLUSTER_ACTION)
+    replicating = ctx.authorize_cluster(AclOperation.CLUSTER_ACTION, audit=False)
     topics = []
     for t in request.topics:
         describable = replicating or ctx.authorize(

@@ -49,7 +49,7 @@ SETUP_ACLS = [
 
 
 @pytest.fixture(scope="module")
-def bs(tmp_path_factory):
+def secured(tmp_path_factory):
     b = BrokerProcess(tmp_path_factory.mktemp("wire") / "broker", extra_args=authz_args(ME))
     b.start()
     try:
@@ -68,9 +68,14 @@ def bs(tmp_path_factory):
         create_acls(b.bootstrap, SETUP_ACLS)
         b.extra_args = authz_args("User:admin")
         b.restart()
-        yield b.bootstrap
+        yield b
     finally:
         b.kill()
+
+
+@pytest.fixture
+def bs(secured) -> str:
+    return secured.bootstrap
 
 
 @pytest.fixture
@@ -835,3 +840,14 @@ def test_created_topic_configs_need_describe_configs(wire):
         1,
     )
     assert "retention.ms" in {c.name for c in shown.configs}
+
+
+def test_denials_are_logged_but_not_listing_filters(secured, wire):
+    wire.request(req(16, 4, states_filter=()))  # filters "other" groups: not logged
+    wire.request(req(42, 2, groups_names=("g",)))  # an explicit Delete: logged
+    log = secured.log()
+    assert (
+        "Principal = User:ANONYMOUS is Denied operation = DELETE from host = 127.0.0.1 "
+        "on resource = GROUP:g for request = DELETE_GROUPS"
+    ) in log
+    assert "for request = LIST_GROUPS" not in log

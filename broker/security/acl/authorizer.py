@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from broker.metadata import records as mr
+from broker.protocol.apis import ApiKey
 from broker.security.acl.matching import AclIndex, verdict
 from broker.security.acl.model import (
     SUPPORTED_OPERATIONS,
@@ -89,15 +90,11 @@ class AclAuthorizer:
             found = True
             answer = verdict(acl, principal, host, op)
             if answer is False:
-                log.debug("denied %s from %s: %s on %s:%s", principal, host, op.name, rt.name, name)
                 return False
             allowed = allowed or bool(answer)
         if allowed:
             return True
-        if not found and self.allow_if_no_acl:
-            return True
-        log.debug("denied %s from %s: %s on %s:%s", principal, host, op.name, rt.name, name)
-        return False
+        return not found and self.allow_if_no_acl
 
     def authorize_by_resource_type(
         self, principal: str, host: str, op: AclOperation, rt: ResourceType
@@ -152,6 +149,26 @@ class AclAuthorizer:
                 bits |= 1 << op
         return bits
 
+    def log_denied(
+        self,
+        principal: str,
+        host: str,
+        op: AclOperation,
+        rt: ResourceType,
+        name: str,
+        api_key: int,
+    ) -> None:
+        log.info(
+            "Principal = %s is Denied operation = %s from host = %s on resource = %s:%s "
+            "for request = %s",
+            principal,
+            op.name,
+            host,
+            rt.name,
+            name,
+            _api_name(api_key),
+        )
+
     def acls(self, acl_filter: AclFilter) -> list[tuple[uuid.UUID, AclBinding]]:
         return [(i, b) for i, b in self.bindings.items() if acl_filter.matches(b)]
 
@@ -162,3 +179,10 @@ def all_operations(rt: ResourceType) -> int:
     for op in SUPPORTED_OPERATIONS[rt]:
         bits |= 1 << op
     return bits
+
+
+def _api_name(api_key: int) -> str:
+    try:
+        return ApiKey(api_key).name
+    except ValueError:
+        return str(api_key)
