@@ -7,6 +7,7 @@ import functools
 import time
 from collections.abc import Iterator
 
+import pytest
 from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import (
     AclBinding,
@@ -62,6 +63,14 @@ ANY_FILTER = AclBindingFilter(
 def admin(bootstrap: str) -> AdminClient:
     """One client per broker, kept alive: a collected client cancels its pending futures."""
     return AdminClient({"bootstrap.servers": bootstrap})
+
+
+@pytest.fixture(autouse=True)
+def forget_admin_clients() -> Iterator[None]:
+    """Drop the cached clients after each test (imported by the test modules): a client
+    left behind keeps reconnecting to a broker that has gone."""
+    yield
+    admin.cache_clear()
 
 
 def create_acls(bootstrap: str, bindings: list[AclBinding]) -> None:

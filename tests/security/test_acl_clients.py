@@ -41,6 +41,7 @@ from tests.security.acl_helpers import (
     create_acls,
     error_code,
     filter_of,
+    forget_admin_clients,  # noqa: F401 (autouse fixture)
 )
 from tests.security.acl_helpers import consume as _consume
 from tests.security.acl_helpers import produce as _produce

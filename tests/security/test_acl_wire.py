@@ -20,7 +20,14 @@ from broker.errors import ErrorCode
 from broker.handlers.context import make
 from broker.security.acl import AclOperation
 from tests.harness import BrokerProcess
-from tests.security.acl_helpers import ME, admin, authz_args, binding, create_acls
+from tests.security.acl_helpers import (
+    ME,
+    admin,
+    authz_args,
+    binding,
+    create_acls,
+    forget_admin_clients,  # noqa: F401 (autouse fixture)
+)
 from tests.wire import WireClient
 
 E = ErrorCode
