@@ -1,5 +1,6 @@
 """ACLs with authenticated principals: SCRAM users admin (a super user), alice and bob on a
-SASL_PLAINTEXT listener, the plaintext listener's User:ANONYMOUS beside them.
+SASL_PLAINTEXT listener, the plaintext listener's User:ANONYMOUS beside them; and the
+principal of a TLS client certificate.
 
 alice owns every topic and group prefixed "team-a." (one prefixed ALLOW All each); bob may
 write and read the one topic "team-b.orders" and use group "bob-g" (literal ACLs); a DENY for
@@ -21,6 +22,7 @@ from tests.security.acl_helpers import (
     error_code,
     produce,
 )
+from tests.security.secure_broker import client_conf, make_pki, secure_broker
 
 USERS = {"admin": "admin-pw", "alice": "alice-pw", "bob": "bob-pw"}
 TOPICS = ["team-a.orders", "team-a.secret", "team-b.orders"]
@@ -138,3 +140,23 @@ def test_acls_survive_a_restart(sasl_broker):
     admin = AdminClient(conf(sasl_broker, "admin"))
     found = admin.describe_acls(ANY_FILTER).result(10)
     assert sorted(map(str, found)) == sorted(map(str, ACLS))
+
+
+def test_tls_certificate_principal(tmp_path):
+    """The principal of a client certificate (User:CN=alice,OU=eng,O=acme) is what ACLs name."""
+    pki = make_pki(tmp_path / "pki")
+    b = secure_broker(tmp_path / "tls", pki, *authz_args("User:admin"))
+    try:
+        admin = AdminClient(
+            client_conf(b, pki, "SASL_SSL", mechanism="PLAIN", username="admin",
+                        password="admin-secret")
+        )  # fmt: skip
+        admin.create_topics([NewTopic("certs", 1, 1)])["certs"].result(15)
+        mtls = client_conf(b, pki, "MTLS")
+        assert produce(mtls, "certs") == TAF
+        allow = binding("TOPIC", "certs", "WRITE", principal="User:CN=alice,OU=eng,O=acme")
+        for f in admin.create_acls([allow]).values():
+            f.result(10)
+        assert produce(mtls, "certs") == 0
+    finally:
+        b.kill()
