@@ -158,9 +158,9 @@ class Broker:
         # kio imports each message version on first use (a few ms each); doing it for the
         # versions clients ask for, one per loop turn, keeps that out of the first requests'
         # latency without delaying start-up.
-        from broker.protocol.codec import recent_versions, warm
+        from broker.protocol.codec import client_versions, warm
 
-        for key, version in recent_versions():
+        for key, version in client_versions():
             warm(key, version)
             await asyncio.sleep(0)
         # The ~80k objects of start-up (kio's generated classes above all) live forever, yet
