@@ -20,6 +20,7 @@ from kio.schema.metadata.v1.request import MetadataRequest
 from broker.config import ConfigError, load_config
 from broker.node import Broker
 from broker.security.settings import listener_value
+from broker.security.tls import server_context
 from tests.harness import BrokerProcess, free_port, wait_for
 from tests.security.secure_broker import (
     client_conf,
@@ -228,3 +229,52 @@ def test_listeners_on_port_zero_advertise_the_port_they_got(tmp_path):
 
     port, advertised = asyncio.run(run())
     assert port != 0 and advertised == [("127.0.0.1", port)]
+
+
+def test_inline_pem_keystore_with_an_encrypted_key(tmp_path, pki):
+    from cryptography.hazmat.primitives import serialization
+
+    cert = pki.ca.issue_cert("127.0.0.1")
+    key = serialization.load_pem_private_key(cert.private_key_pem.bytes(), None)
+    encrypted = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"key-pass"),
+    ).decode()
+    chain = "".join(p.bytes().decode() for p in cert.cert_chain_pems)
+    args = [
+        "--set", f"listener.name.ssl.ssl.keystore.certificate.chain={chain}",
+        "--set", f"listener.name.ssl.ssl.keystore.key={encrypted}",
+        "--set", "listener.name.ssl.ssl.key.password=key-pass",
+    ]  # fmt: skip
+    b = BrokerProcess(tmp_path / "inline", extra_listeners=["SSL"], extra_args=args).start()
+    try:
+        conf = client_conf(b, pki, "SSL")
+        assert confluent_round_trip(conf, new_topic(), [b"inline"]) == [b"inline"]
+    finally:
+        b.kill()
+    code, err = start_error(
+        tmp_path,
+        "--set", f"listeners=SSL://127.0.0.1:{free_port()}",
+        "--set", f"ssl.keystore.certificate.chain={chain}",
+        "--set", f"ssl.keystore.key={encrypted}",
+        "--set", "ssl.key.password=wrong",
+    )  # fmt: skip
+    assert code == 2 and len(err.splitlines()) == 1 and "not a usable PEM" in err
+    assert "key-pass" not in err and "BEGIN" not in err
+
+
+def test_enabled_protocols_and_client_auth_shape_the_context(pki):
+    settings = {
+        "ssl.keystore.location": str(pki.server_pem),
+        "ssl.enabled.protocols": ["TLSv1.3"],
+        "ssl.cipher.suites": None,
+        "ssl.client.auth": "requested",
+        "ssl.truststore.location": str(pki.ca_pem),
+    }
+    ctx = server_context("SSL", lambda key: settings.get(key))
+    assert ctx.minimum_version == ctx.maximum_version == ssl.TLSVersion.TLSv1_3
+    assert ctx.verify_mode == ssl.CERT_OPTIONAL
+    settings.update({"ssl.cipher.suites": ["NOT-A-CIPHER"], "ssl.enabled.protocols": ["TLSv1.2"]})
+    with pytest.raises(ConfigError, match=r"ssl\.cipher\.suites"):
+        server_context("SSL", lambda key: settings.get(key))
