@@ -39,7 +39,9 @@ def make_pki(directory: Path) -> Pki:
     ca = trustme.CA()
     server = ca.issue_cert("127.0.0.1", "localhost")
     client = ca.issue_cert(
-        "alice@example", common_name="alice", organization_name="acme",
+        "alice@example",
+        common_name="alice",
+        organization_name="acme",
         organization_unit_name="eng",
     )
     pki = Pki(
