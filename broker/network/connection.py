@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from broker.handlers.context import RequestContext
 from broker.protocol import codec
 from broker.protocol.apis import ApiKey
-from broker.protocol.framing import FrameDecoder, FramingError
+from broker.protocol.framing import MIN_FRAME, FrameDecoder, FramingError
 
 if TYPE_CHECKING:
     from broker.node import Broker
@@ -186,6 +186,7 @@ class Connection(asyncio.Protocol):
         if auth.principal is not None:
             self.principal, self.authenticator = auth.principal, None
             self.decoder.max_frame = self.broker.config.get("socket.request.max.bytes")
+            self.decoder.min_frame = MIN_FRAME
         if not keep_open:
             if reply:
                 self.transport.write(reply)  # type: ignore[union-attr]  # closing flushes it

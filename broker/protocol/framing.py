@@ -19,8 +19,9 @@ class FramingError(Exception):
 class FrameDecoder:
     """Splits a byte stream into frames without holding more than one frame's bytes."""
 
-    def __init__(self, max_frame: int) -> None:
+    def __init__(self, max_frame: int, min_frame: int = MIN_FRAME) -> None:
         self.max_frame = max_frame
+        self.min_frame = min_frame
         self._buf = bytearray()
 
     @property
@@ -35,9 +36,9 @@ class FrameDecoder:
         pos = 0
         while len(buf) - pos >= 4:
             (size,) = _SIZE.unpack_from(buf, pos)
-            if size < MIN_FRAME or size > self.max_frame:
+            if size < self.min_frame or size > self.max_frame:
                 raise FramingError(
-                    f"frame size {size} outside [{MIN_FRAME}, {self.max_frame}] "
+                    f"frame size {size} outside [{self.min_frame}, {self.max_frame}] "
                     "(socket.request.max.bytes)"
                 )
             if len(buf) - pos - 4 < size:

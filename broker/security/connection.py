@@ -42,6 +42,10 @@ def secure(conn: Connection, transport: asyncio.BaseTransport) -> bool:
         # Kafka's sasl.server.max.receive.size: an unauthenticated client cannot make the
         # broker buffer a frame of socket.request.max.bytes (the connection restores it)
         conn.decoder.max_frame = min(conn.decoder.max_frame, MAX_UNAUTHENTICATED_FRAME)
+        # after a v0 SaslHandshake, tokens come without a Kafka header: a PLAIN token of a
+        # short name and password is under 8 bytes (the authenticator refuses what is not a
+        # request before that)
+        conn.decoder.min_frame = 0
         conn.authenticator = SaslAuthenticator(
             listener.sasl_mechanisms, _servers(conn), conn._handle, conn.peer
         )

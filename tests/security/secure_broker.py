@@ -20,7 +20,8 @@ from tests.wire import WireClient
 KCAT = shutil.which("kcat") or "/usr/bin/kcat"
 PLAIN_JAAS = (
     "org.apache.kafka.common.security.plain.PlainLoginModule required "
-    'username="admin" password="admin-secret" user_admin="admin-secret" user_bob="bob-secret";'
+    'username="admin" password="admin-secret" user_admin="admin-secret" user_bob="bob-secret" '
+    'user_al="pw";'
 )
 LISTENERS = ["SSL", "SASL_PLAINTEXT", "SASL_SSL", "MTLS"]
 

@@ -234,6 +234,23 @@ def test_v0_handshake_then_raw_scram_tokens(broker):
         assert c.request(MetadataRequest(topics=None)).brokers
 
 
+def test_v0_raw_token_shorter_than_a_request_header(broker):
+    with wire(broker) as c:
+        c.request(HandshakeV0(mechanism="PLAIN"))
+        c.send_raw(b"\0al\0pw")  # 6 bytes: below a Kafka request's smallest frame
+        assert c.recv_frame() == b""
+        assert c.request(MetadataRequest(topics=None)).brokers
+
+
+def test_short_frames_are_broken_frames_again_once_authenticated(broker):
+    with wire(broker) as c:
+        c.request(HandshakeV0(mechanism="PLAIN"))
+        c.send_raw(b"\0al\0pw")
+        assert c.recv_frame() == b""
+        c.send_raw(b"\0\0\0\0")
+        assert c.is_closed_by_peer()
+
+
 def test_v0_raw_token_failure_closes_without_an_answer(broker):
     with wire(broker) as c:
         c.request(HandshakeV0(mechanism="PLAIN"))
