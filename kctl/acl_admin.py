@@ -6,9 +6,9 @@ one-line :class:`kctl.console.KctlError`s. SECURITY_DISABLED (the cluster runs w
 authorizer) gets a message that says so.
 
 librdkafka (and so confluent-kafka) knows resource types up to TransactionalId and operations
-up to IdempotentWrite: ACLs on DelegationToken or User resources, and the CreateTokens /
-DescribeTokens operations, cannot be sent with it; :func:`check_expressible` refuses them
-before anything is sent. Bindings of those kinds that a cluster returns show as UNKNOWN.
+up to IdempotentWrite: requests naming DelegationToken or User resources, or the CreateTokens /
+DescribeTokens operations, go over kctl's own connection instead (kctl.acl_wire, same
+security settings), and so does a second look when librdkafka lists bindings it cannot name.
 
 librdkafka also drops the error code of a DescribeAcls answer: SECURITY_DISABLED and
 CLUSTER_AUTHORIZATION_FAILED both arrive as an empty list. :func:`describe` therefore asks
@@ -20,10 +20,11 @@ ACLs needs. Where neither answers, an empty list is all that can be said.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
@@ -36,6 +37,7 @@ from confluent_kafka.admin import (
 )
 from confluent_kafka.admin import ResourceType as CKResourceType
 
+from kctl import acl_wire
 from kctl.acl_model import (
     Binding,
     BindingFilter,
@@ -43,10 +45,12 @@ from kctl.acl_model import (
     PatternType,
     Permission,
     ResourceType,
-    pascal,
 )
 from kctl.client import Cluster, exit_code_for, kafka_error
 from kctl.console import ExitCode, KctlError
+from kctl.kafka_wire import WireError
+
+T = TypeVar("T")
 
 # Kafka's Cluster resource type (4) is confluent-kafka's BROKER; the other codes are equal.
 _TO_CK = {
@@ -70,21 +74,14 @@ class CreateResult:
     error: KctlError | None
 
 
-def check_expressible(items: Sequence[Binding | BindingFilter]) -> None:
-    """Refuse what librdkafka cannot carry (see the module notes), naming it."""
-    for item in items:
-        if item.resource_type not in _TO_CK:
-            raise KctlError(
-                f"kctl cannot manage {pascal(item.resource_type.name)} ACLs: its client "
-                "library (librdkafka) has no such resource type; use kafka-acls.sh",
-                ExitCode.ERROR,
-            )
-        if item.operation > Operation.IDEMPOTENT_WRITE:
-            raise KctlError(
-                f"kctl cannot manage the {pascal(item.operation.name)} operation: its client "
-                "library (librdkafka) has no such operation; use kafka-acls.sh",
-                ExitCode.ERROR,
-            )
+def needs_wire(items: Sequence[Binding | BindingFilter]) -> bool:
+    """Whether any item names a resource type or operation librdkafka lacks."""
+    return any(i.resource_type not in _TO_CK or i.operation > Operation.IDEMPOTENT_WRITE
+               for i in items)
+
+
+def _unknown(b: Binding) -> bool:
+    return b.resource_type is ResourceType.UNKNOWN or b.operation is Operation.UNKNOWN
 
 
 def _to_ck(item: Binding | BindingFilter) -> AclBinding:
@@ -125,6 +122,17 @@ def _result(cluster: Cluster, future: Future, what: str) -> Any:
         raise cluster.unreachable() from e
 
 
+def _wire(cluster: Cluster, what: str, call: Callable[..., T], *args: Any) -> T:
+    """Run an acl_wire call with kctl's client settings; its failures as KctlErrors."""
+    try:
+        return call(cluster.config(), cluster.timeout, *args)
+    except WireError as e:
+        raise _error(cluster, KafkaException(e.error), what) from e
+    except (OSError, ConnectionError) as e:  # socket timeouts are OSErrors too
+        raise KctlError(f"cannot reach cluster at {cluster.bootstrap} ({str(e) or 'timed out'})",
+                        ExitCode.UNREACHABLE) from e
+
+
 def _error(cluster: Cluster, exc: KafkaException, what: str) -> KctlError:
     err = exc.args[0] if exc.args else None
     if isinstance(err, KafkaError) and err.code() == KafkaError.SECURITY_DISABLED:
@@ -137,13 +145,20 @@ def _error(cluster: Cluster, exc: KafkaException, what: str) -> KctlError:
 
 def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding]:
     """Every binding matching any of ``filters``, sorted, without repeats."""
-    check_expressible(filters)
+    what = "cannot list ACLs"
+    if needs_wire(filters):
+        # kctl's own connection gets the answer's error code too: nothing to explain.
+        return sorted(set(_wire(cluster, what, acl_wire.describe, filters)))
     found: set[Binding] = set()
     for f in filters:
         fut = cluster.admin().describe_acls(_to_ck(f), request_timeout=cluster.timeout)
-        found.update(from_ck(b) for b in _result(cluster, fut, "cannot list ACLs"))
+        found.update(from_ck(b) for b in _result(cluster, fut, what))
     if not found:
         explain_empty(cluster)
+    if any(_unknown(b) for b in found):
+        # Bindings librdkafka cannot name: ask again where the answer keeps their names.
+        with contextlib.suppress(KctlError):
+            return sorted(set(_wire(cluster, what, acl_wire.describe, filters)))
     return sorted(found)
 
 
@@ -176,7 +191,13 @@ def explain_empty(cluster: Cluster) -> None:
 
 def create(cluster: Cluster, bindings: Sequence[Binding]) -> list[CreateResult]:
     """Create ``bindings``; one result per binding, in order (creating is idempotent)."""
-    check_expressible(bindings)
+    if needs_wire(bindings):
+        errors = _wire(cluster, "cannot create ACLs", acl_wire.create, bindings)
+        return [
+            CreateResult(b, None if e is None else _error(
+                cluster, KafkaException(e.error), f"cannot create ACL {describe_one(b)}"))
+            for b, e in zip(bindings, errors, strict=True)
+        ]
     ck = [_to_ck(b) for b in bindings]
     futures = cluster.admin().create_acls(ck, request_timeout=cluster.timeout)
     results = []
@@ -199,11 +220,17 @@ class DeleteResult:
 
 def delete(cluster: Cluster, filters: Sequence[BindingFilter]) -> DeleteResult:
     """Delete what matches ``filters``; a refused filter does not hide what others removed."""
-    check_expressible(filters)
+    deleted: set[Binding] = set()
+    errors: list[KctlError] = []
+    if needs_wire(filters):
+        for r in _wire(cluster, "cannot delete ACLs", acl_wire.delete, filters):
+            if isinstance(r, WireError):
+                errors.append(_error(cluster, KafkaException(r.error), "cannot delete ACLs"))
+            else:
+                deleted.update(r)
+        return DeleteResult(sorted(deleted), errors)
     ck = [_to_ck(f) for f in filters]
     futures = cluster.admin().delete_acls(ck, request_timeout=cluster.timeout)
-    deleted: set[Binding] = set()
-    errors = []
     for c in ck:
         try:
             deleted.update(from_ck(b) for b in _result(cluster, futures[c], "cannot delete ACLs"))

@@ -232,7 +232,9 @@ def test_without_an_authorizer_the_cluster_says_security_disabled(broker, tmp_pa
     kctl = Kctl(tmp_path, bootstrap=broker.bootstrap)
     for args in (["list"],
                  ["create", "-t", "x", "--allow-principal", "User:a"],
-                 ["delete", "-t", "x", "--yes"]):
+                 ["delete", "-t", "x", "--yes"],
+                 ["list", "--delegation-token", "tok"],  # kctl's own connection
+                 ["create", "--delegation-token", "tok", "--allow-principal", "User:a"]):
         r = kctl.run("acls", *args)
         assert r.returncode == 1, (args, r.stderr)
         line = one_error_line(r)
@@ -250,18 +252,40 @@ def test_not_allowed_to_manage_acls_is_denied(broker_factory, tmp_path):
     assert "CLUSTER_AUTHORIZATION_FAILED" in line and "(and 1 more)" in line
 
 
-def test_bindings_librdkafka_cannot_name_still_list_as_unknown(kctl, acl_broker):
-    # Another tool made DelegationToken and User ACLs (CreateTokens): kctl lists them
-    # as UNKNOWN where librdkafka has no name, and never drops or misnames them.
-    p = f"User:tok-{uid()}"
+def test_delegation_token_and_user_acls_round_trip(kctl):
+    # librdkafka has neither resource type nor the token operations: kctl's own connection.
+    n = uid()
+    p = f"User:tok-{n}"
+    got = ok(kctl, "create", "--allow-principal", p, "--delegation-token", f"tok-{n}",
+             "--operation", "Describe")
+    got += ok(kctl, "create", "--allow-principal", p, "--user-principal", f"User:x-{n}",
+              "--operation", "CreateTokens", "--operation", "describe_tokens")
+    want = {key(row("DELEGATION_TOKEN", f"tok-{n}", "DESCRIBE", p)),
+            key(row("USER", f"User:x-{n}", "CREATE_TOKENS", p)),
+            key(row("USER", f"User:x-{n}", "DESCRIBE_TOKENS", p))}
+    assert as_set(got) == want
+    # A listing through librdkafka gets a second look that keeps the kinds' names.
+    assert listed(kctl, "--principal", p) == want
+    assert listed(kctl, "--delegation-token", f"tok-{n}") == {
+        key(row("DELEGATION_TOKEN", f"tok-{n}", "DESCRIBE", p))}
+    gone = ok(kctl, "delete", "--user-principal", f"User:x-{n}", "--yes")
+    assert as_set(gone) == want - {key(row("DELEGATION_TOKEN", f"tok-{n}", "DESCRIBE", p))}
+    assert listed(kctl, "--principal", p) == {
+        key(row("DELEGATION_TOKEN", f"tok-{n}", "DESCRIBE", p))}
+    r = kctl.run("acls", "create", "--allow-principal", p, "--user-principal", "User:y",
+                 "--operation", "Read")
+    assert r.returncode == 2 and "Read cannot be granted on User resources" in r.stderr
+
+
+def test_bindings_made_by_other_tools_list_with_their_names(kctl, acl_broker):
+    p = f"User:raw-{uid()}"
     with WireClient(acl_broker.bootstrap) as wire:
         answer = wire.request(CreateAclsRequest(creations=(
             AclCreation(resource_type=i8(6), resource_name="tok", resource_pattern_type=i8(3),
                         principal=p, host="*", operation=i8(8), permission_type=i8(3)),
-            AclCreation(resource_type=i8(7), resource_name="User:x",
-                        resource_pattern_type=i8(3), principal=p, host="*", operation=i8(13),
-                        permission_type=i8(3)),
+            AclCreation(resource_type=i8(2), resource_name="t", resource_pattern_type=i8(3),
+                        principal=p, host="*", operation=i8(3), permission_type=i8(3)),
         )))
     assert [r.error_code for r in answer.results] == [0, 0]
     assert listed(kctl, "--principal", p) == {
-        key(row("UNKNOWN", "tok", "DESCRIBE", p)), key(row("UNKNOWN", "User:x", "UNKNOWN", p))}
+        key(row("DELEGATION_TOKEN", "tok", "DESCRIBE", p)), key(row("TOPIC", "t", "READ", p))}

@@ -198,15 +198,16 @@ def test_confluent_kafka_translation_round_trips():
     assert (f.restype, f.resource_pattern_type) == (CKResourceType.ANY, ResourcePatternType.MATCH)
 
 
-@pytest.mark.parametrize("item,what", [
-    (b(ResourceType.DELEGATION_TOKEN, "tok", Op.DESCRIBE), "DelegationToken"),
-    (b(ResourceType.USER, "User:x", Op.ALL), "User ACLs"),
-    (b(T, "t", Op.CREATE_TOKENS), "CreateTokens"),
-    (BindingFilter(operation=Op.DESCRIBE_TOKENS), "DescribeTokens"),
+@pytest.mark.parametrize("item,wire", [
+    (b(ResourceType.DELEGATION_TOKEN, "tok", Op.DESCRIBE), True),
+    (b(ResourceType.USER, "User:x", Op.ALL), True),
+    (b(T, "t", Op.CREATE_TOKENS), True),
+    (BindingFilter(operation=Op.DESCRIBE_TOKENS), True),
+    (BindingFilter(), False),
+    (b(C, "kafka-cluster", Op.IDEMPOTENT_WRITE), False),
 ])
-def test_what_librdkafka_cannot_carry_is_refused_by_name(item, what):
-    with pytest.raises(KctlError, match=what):
-        acl_admin.check_expressible([item])
+def test_what_librdkafka_cannot_carry_goes_over_kctls_own_connection(item, wire):
+    assert acl_admin.needs_wire([item]) is wire
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -238,11 +239,11 @@ def test_cli_spec_errors_are_one_line_usage_errors(tmp_path, args, needle):
     assert needle in one_error_line(r)
 
 
-def test_cli_refuses_delegation_token_acls_before_connecting(tmp_path):
+def test_cli_token_acls_say_when_the_cluster_is_unreachable(tmp_path):
     kctl = Kctl(tmp_path, bootstrap=f"127.0.0.1:{closed_port()}")
     r = kctl.run("acls", "create", "--delegation-token", "tok", "--allow-principal", "User:a")
-    assert r.returncode == 1
-    assert "cannot manage DelegationToken ACLs" in one_error_line(r)
+    assert r.returncode == 5
+    assert "cannot reach cluster" in one_error_line(r)
 
 
 def test_read_only_profile_refuses_create_and_delete(tmp_path):
@@ -317,3 +318,24 @@ def test_shell_completion_offers_operation_names(tmp_path):
     r = kctl.run(COMP_WORDS="kctl acls list --resource-pattern-type ", COMP_CWORD="4",
                  _KCTL_COMPLETE="complete_bash")
     assert r.stdout.split() == ["literal", "prefixed", "any", "match"]
+
+
+def test_kctls_own_connection_reads_librdkafkas_settings(tmp_path):
+    import ssl
+
+    from kctl import kafka_wire
+
+    strict = kafka_wire._tls_context({})
+    assert strict.verify_mode is ssl.CERT_REQUIRED and strict.check_hostname
+    loose = kafka_wire._tls_context({"enable.ssl.certificate.verification": "false"})
+    assert loose.verify_mode is ssl.CERT_NONE and not loose.check_hostname
+    assert not kafka_wire._tls_context(
+        {"ssl.endpoint.identification.algorithm": "none"}).check_hostname
+    # Mechanisms it cannot speak are refused before any connection is tried.
+    with pytest.raises(KctlError, match="not OAUTHBEARER"):
+        kafka_wire.connect({"bootstrap.servers": f"127.0.0.1:{closed_port()}",
+                            "security.protocol": "SASL_SSL",
+                            "sasl.mechanism": "OAUTHBEARER"}, 1.0)
+    with pytest.raises(KctlError, match="cannot reach cluster") as e:
+        kafka_wire.connect({"bootstrap.servers": f"127.0.0.1:{closed_port()}"}, 1.0)
+    assert e.value.code == 5

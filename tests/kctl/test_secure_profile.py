@@ -35,7 +35,7 @@ def pki(tmp_path_factory):
 def broker(tmp_path_factory, pki):
     b = secure_broker(tmp_path_factory.mktemp("secure") / "broker", pki,
                       "--set", f"authorizer.class.name={AUTHORIZER}",
-                      "--set", "super.users=User:alice")
+                      "--set", "super.users=User:alice;User:admin")
     yield b
     b.kill()
 
@@ -90,6 +90,31 @@ def test_every_kind_of_command_works_through_a_sasl_ssl_profile(kctl, broker):
     brokers = json.loads(runs[-1].stdout)["brokers"]
     assert [f"{b['host']}:{b['port']}" for b in brokers] == [broker.address("SASL_SSL")]
     no_secret(*runs)
+
+
+def test_kctls_own_connection_authenticates_like_librdkafka(kctl, broker, pki):
+    # Delegation-token ACLs go over kctl's own connection (librdkafka cannot carry them):
+    # TLS with the profile's CA, then SCRAM-SHA-512, then PLAIN without TLS.
+    env = {PW_VAR: PASSWORD}
+    p = f"User:t-{uuid.uuid4().hex[:8]}"
+    runs = [kctl.run("acls", "create", "--allow-principal", p, "--delegation-token", "tok",
+                     "-o", "json", **env)]
+    assert runs[-1].returncode == 0, runs[-1].stderr
+    runs.append(kctl.run("acls", "list", "--delegation-token", "tok", "-o", "json", **env))
+    assert [b["principal"] for b in json.loads(runs[-1].stdout)] == [p]
+    runs.append(kctl.run("acls", "list", "--delegation-token", "tok", **{PW_VAR: WRONG}))
+    assert runs[-1].returncode == 6
+    assert "authentication failed" in one_error_line(runs[-1])
+    no_secret(*runs)
+    r = kctl.run("profile", "set", "plain", "-b", broker.address("SASL_PLAINTEXT"),
+                 "--security-protocol", "SASL_PLAINTEXT", "--sasl-mechanism", "PLAIN",
+                 "--sasl-username", "admin", "--password-env", PW_VAR)
+    assert r.returncode == 0
+    r = kctl.run("acls", "delete", "--delegation-token", "tok", "--yes", "-o", "json",
+                 "--profile", "plain", **{PW_VAR: "admin-secret"})
+    assert r.returncode == 0, r.stderr
+    assert [b["principal"] for b in json.loads(r.stdout)] == [p]
+    assert "admin-secret" not in r.stdout + r.stderr
 
 
 def test_password_file_works_too(kctl, tmp_path):
