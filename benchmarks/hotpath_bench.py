@@ -178,6 +178,16 @@ async def run(n: int) -> dict[str, float]:
             out["  fetch handler"] = await per_await_us(
                 lambda: conn.handlers[1](fctx, freq.body), n
             )
+
+            # A consumer at the tail: each fetch asks for the batch just produced.
+            base = broker.partition("lat", 0).log_end_offset
+            tail = iter([fetch_frame(topic.topic_id, base + i) for i in range(n + 1)])
+
+            async def pair() -> None:
+                await conn._handle(pframe)
+                await conn._handle(next(tail))
+
+            out["produce + tail fetch pair"] = await per_await_us(pair, n)
         finally:
             await broker.stop()
     return out

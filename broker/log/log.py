@@ -414,11 +414,10 @@ class Log:
         position: int | None = None
         for seg in self._segments[i:]:
             if position is None:
-                found = seg.find_batch(offset)
-                if found is None:
+                position = seg.batch_position(offset)
+                if position is None:
                     position = 0
                     continue
-                position = found[0]
             data, at_end = seg.read_batches(position, budget, bound, min_one and not parts)
             position = 0
             if data:

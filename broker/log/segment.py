@@ -419,6 +419,15 @@ class LogSegment:
             yield pos, h
             pos += h.size
 
+    def batch_position(self, offset: int) -> int | None:
+        """Position of the first batch whose last offset is >= ``offset`` (None: none here);
+        where the last read stopped, a consumer's next fetch, without reading anything."""
+        hint = self._next_read
+        if hint is not None and hint[0] == offset and hint[1] + HEADER_SIZE <= self.size:
+            return hint[1]
+        found = self.find_batch(offset)
+        return None if found is None else found[0]
+
     def find_batch(self, offset: int) -> tuple[int, BatchHeader] | None:
         """(position, header) of the first batch whose last offset is >= ``offset``."""
         hint = self._next_read
