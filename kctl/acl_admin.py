@@ -12,15 +12,12 @@ security settings), and so does a second look when librdkafka lists bindings it 
 
 librdkafka also drops the error code of a DescribeAcls answer: SECURITY_DISABLED and
 CLUSTER_AUTHORIZATION_FAILED both arrive as an empty list. :func:`describe` therefore asks
-again when the list is empty, with requests whose errors do arrive: the brokers'
-``authorizer.class.name`` (DescribeConfigs; empty means no authorizer) and whether this
-principal may Describe the cluster (DescribeCluster's authorized operations), which listing
-ACLs needs. Where neither answers, an empty list is all that can be said.
+again over kctl's own connection when the list is empty; only where that connection cannot
+authenticate (GSSAPI, OAUTHBEARER) is an empty list all that can be said.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -32,7 +29,6 @@ from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
-    ConfigResource,
     ResourcePatternType,
 )
 from confluent_kafka.admin import ResourceType as CKResourceType
@@ -48,7 +44,7 @@ from kctl.acl_model import (
 )
 from kctl.client import Cluster, exit_code_for, kafka_error
 from kctl.console import ExitCode, KctlError
-from kctl.kafka_wire import WireError
+from kctl.kafka_wire import UnsupportedMechanism, WireError
 
 T = TypeVar("T")
 
@@ -153,40 +149,14 @@ def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding
     for f in filters:
         fut = cluster.admin().describe_acls(_to_ck(f), request_timeout=cluster.timeout)
         found.update(from_ck(b) for b in _result(cluster, fut, what))
-    if not found:
-        explain_empty(cluster)
-    if any(_unknown(b) for b in found):
-        # Bindings librdkafka cannot name: ask again where the answer keeps their names.
-        with contextlib.suppress(KctlError):
-            return sorted(set(_wire(cluster, what, acl_wire.describe, filters)))
-    return sorted(found)
-
-
-def explain_empty(cluster: Cluster) -> None:
-    """Raise the error an empty DescribeAcls answer may hide, where it can be found out."""
-    admin, t = cluster.admin(), cluster.timeout
+    if found and not any(_unknown(b) for b in found):
+        return sorted(found)
+    # An empty list may hide an error, and librdkafka cannot name some bindings: ask again
+    # where the answer keeps both.
     try:
-        desc = admin.describe_cluster(include_authorized_operations=True,
-                                      request_timeout=t).result(t + RESULT_SLACK)
-    except (KafkaException, TimeoutError):
-        return
-    node = desc.controller or (desc.nodes[0] if desc.nodes else None)
-    if node is not None:
-        try:
-            broker = ConfigResource(CKResourceType.BROKER, str(node.id))
-            configs = admin.describe_configs([broker], request_timeout=t)[broker].result(
-                t + RESULT_SLACK)
-        except (KafkaException, TimeoutError):
-            configs = {}
-        entry = configs.get("authorizer.class.name")
-        if entry is not None and not entry.value:
-            raise KctlError(f"cannot list ACLs: {NO_AUTHORIZER}", ExitCode.ERROR)
-    ops = desc.authorized_operations
-    if ops is not None and AclOperation.DESCRIBE not in ops:
-        raise KctlError(
-            "cannot list ACLs: not authorized to Describe the cluster "
-            "(CLUSTER_AUTHORIZATION_FAILED)", ExitCode.DENIED,
-        )
+        return sorted(set(_wire(cluster, what, acl_wire.describe, filters)))
+    except UnsupportedMechanism:
+        return sorted(found)
 
 
 def create(cluster: Cluster, bindings: Sequence[Binding]) -> list[CreateResult]:

@@ -35,6 +35,10 @@ SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 CLIENT_ID = b"kctl"
 
 
+class UnsupportedMechanism(KctlError):
+    """The profile's SASL mechanism is one kctl's own connection cannot speak."""
+
+
 class WireError(Exception):
     """A Kafka error code in an answer, as confluent-kafka would have reported it."""
 
@@ -103,8 +107,9 @@ def connect(conf: Mapping[str, Any], timeout: float) -> Connection:
     protocol = str(conf.get("security.protocol", "PLAINTEXT")).upper()
     mechanism = str(conf.get("sasl.mechanism", "GSSAPI")).upper()
     if protocol.startswith("SASL") and mechanism not in SASL_MECHANISMS:
-        raise KctlError(f"this request needs kctl's own connection, which supports SASL "
-                        f"{', '.join(SASL_MECHANISMS)}, not {mechanism}", ExitCode.ERROR)
+        raise UnsupportedMechanism(f"this request needs kctl's own connection, which supports "
+                                   f"SASL {', '.join(SASL_MECHANISMS)}, not {mechanism}",
+                                   ExitCode.ERROR)
     reasons = []
     for host, port in split_bootstrap(str(conf["bootstrap.servers"])):
         address = f"{host}:{port}"

@@ -250,6 +250,9 @@ def test_not_allowed_to_manage_acls_is_denied(broker_factory, tmp_path):
     assert r.returncode == 6
     line = one_error_line(r)
     assert "CLUSTER_AUTHORIZATION_FAILED" in line and "(and 1 more)" in line
+    # librdkafka lists nothing for a refused DescribeAcls; kctl asks again and says why
+    r = kctl.run("acls", "list")
+    assert r.returncode == 6 and "CLUSTER_AUTHORIZATION_FAILED" in one_error_line(r)
 
 
 def test_delegation_token_and_user_acls_round_trip(kctl):

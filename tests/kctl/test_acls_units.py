@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from confluent_kafka.admin import AclOperation, ResourcePatternType
 from confluent_kafka.admin import ResourceType as CKResourceType
@@ -255,58 +253,6 @@ def test_read_only_profile_refuses_create_and_delete(tmp_path):
     assert r.returncode == 6 and "read-only" in one_error_line(r)
     r = kctl.run("acls", "delete", "-t", "x", "--yes")
     assert r.returncode == 6 and "read-only" in one_error_line(r)
-
-
-class _Future:
-    def __init__(self, value):
-        self.value = value
-
-    def result(self, timeout=None):
-        if isinstance(self.value, Exception):
-            raise self.value
-        return self.value
-
-
-class _FakeAdmin:
-    """Answers what librdkafka gives for an empty DescribeAcls, plus the follow-up questions."""
-
-    def __init__(self, authorizer_class, authorized_ops):
-        self.authorizer_class, self.authorized_ops = authorizer_class, authorized_ops
-
-    def describe_acls(self, _filter, request_timeout):
-        return _Future([])  # librdkafka drops DescribeAcls' error code: always "nothing"
-
-    def describe_cluster(self, include_authorized_operations, request_timeout):
-        node = SimpleNamespace(id=1)
-        return _Future(SimpleNamespace(controller=node, nodes=[node],
-                                       authorized_operations=self.authorized_ops))
-
-    def describe_configs(self, resources, request_timeout):
-        entries = {} if self.authorizer_class is False else {
-            "authorizer.class.name": SimpleNamespace(value=self.authorizer_class)}
-        return {r: _Future(entries) for r in resources}
-
-
-STANDARD = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
-
-
-@pytest.mark.parametrize("authorizer,ops,code,needle", [
-    (None, None, 1, "no authorizer"),  # our broker: the config is unset
-    ("", [AclOperation.DESCRIBE], 1, "SECURITY_DISABLED"),  # Apache Kafka: an empty string
-    (STANDARD, [], 6, "not authorized to Describe the cluster"),
-    (STANDARD, [AclOperation.ALTER], 6, "CLUSTER_AUTHORIZATION_FAILED"),
-    (STANDARD, [AclOperation.DESCRIBE], None, None),  # allowed: truly no ACLs
-    (STANDARD, None, None, None),  # the cluster does not say: an empty list
-    (False, None, None, None),  # no such config (another broker): an empty list
-])
-def test_an_empty_listing_is_explained_where_possible(authorizer, ops, code, needle):
-    cluster = SimpleNamespace(admin=lambda: _FakeAdmin(authorizer, ops), timeout=1.0)
-    if code is None:
-        assert acl_admin.describe(cluster, [BindingFilter()]) == []
-        return
-    with pytest.raises(KctlError) as e:
-        acl_admin.describe(cluster, [BindingFilter()])
-    assert e.value.code == code and needle in e.value.message
 
 
 def test_shell_completion_offers_operation_names(tmp_path):
