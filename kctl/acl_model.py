@@ -10,56 +10,11 @@ Kafka's PascalCase (``IdempotentWrite``), as ``kafka-acls.sh --operation`` accep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
-CLUSTER_NAME = "kafka-cluster"  # the one Cluster resource's name in Kafka
-WILDCARD = "*"  # a LITERAL resource name or principal/host that matches everything
-
-
-class ResourceType(IntEnum):
-    UNKNOWN = 0  # only in answers: a type the client library could not name
-    ANY = 1  # filters only
-    TOPIC = 2
-    GROUP = 3
-    CLUSTER = 4
-    TRANSACTIONAL_ID = 5
-    DELEGATION_TOKEN = 6
-    USER = 7
-
-
-class PatternType(IntEnum):
-    UNKNOWN = 0
-    ANY = 1  # filters only: any pattern type, the name compared exactly
-    MATCH = 2  # filters only: every pattern that applies to the name (literal, *, prefixes)
-    LITERAL = 3
-    PREFIXED = 4
-
-
-class Operation(IntEnum):
-    UNKNOWN = 0
-    ANY = 1  # filters only
-    ALL = 2
-    READ = 3
-    WRITE = 4
-    CREATE = 5
-    DELETE = 6
-    ALTER = 7
-    DESCRIBE = 8
-    CLUSTER_ACTION = 9
-    DESCRIBE_CONFIGS = 10
-    ALTER_CONFIGS = 11
-    IDEMPOTENT_WRITE = 12
-    CREATE_TOKENS = 13
-    DESCRIBE_TOKENS = 14
-
-
-class Permission(IntEnum):
-    UNKNOWN = 0
-    ANY = 1  # filters only
-    DENY = 2
-    ALLOW = 3
-
+from broker.protocol.acl_codes import AclOperation as Operation
+from broker.protocol.acl_codes import PatternType, ResourceType
+from broker.protocol.acl_codes import PermissionType as Permission
 
 # What kafka-acls.sh lets each resource type be granted (AclCommand's table).
 VALID_OPERATIONS: dict[ResourceType, frozenset[Operation]] = {

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from broker.protocol.acl_codes import CLUSTER_NAME
 from kctl.acl_model import (
-    CLUSTER_NAME,
     VALID_OPERATIONS,
     Binding,
     BindingFilter,

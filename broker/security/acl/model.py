@@ -10,68 +10,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from enum import IntEnum
 
 from broker.errors import ErrorCode, KafkaError
 from broker.metadata import records as mr
+from broker.protocol.acl_codes import (
+    CLUSTER_NAME,
+    WILDCARD,
+    AclOperation,
+    PatternType,
+    PermissionType,
+    ResourceType,
+)
 
-CLUSTER_NAME = "kafka-cluster"
-WILDCARD = "*"  # a LITERAL resource name or a host matching every one
 WILDCARD_PRINCIPAL = "User:*"
-
-
-class _Coded(IntEnum):
-    @classmethod
-    def of(cls, code: int):
-        """The member for a wire code; UNKNOWN (0) for codes this broker does not know."""
-        try:
-            return cls(code)
-        except ValueError:
-            return cls(0)
-
-
-class ResourceType(_Coded):
-    UNKNOWN = 0
-    ANY = 1
-    TOPIC = 2
-    GROUP = 3
-    CLUSTER = 4
-    TRANSACTIONAL_ID = 5
-    DELEGATION_TOKEN = 6
-    USER = 7
-
-
-class PatternType(_Coded):
-    UNKNOWN = 0
-    ANY = 1
-    MATCH = 2
-    LITERAL = 3
-    PREFIXED = 4
-
-
-class AclOperation(_Coded):
-    UNKNOWN = 0
-    ANY = 1
-    ALL = 2
-    READ = 3
-    WRITE = 4
-    CREATE = 5
-    DELETE = 6
-    ALTER = 7
-    DESCRIBE = 8
-    CLUSTER_ACTION = 9
-    DESCRIBE_CONFIGS = 10
-    ALTER_CONFIGS = 11
-    IDEMPOTENT_WRITE = 12
-    CREATE_TOKENS = 13
-    DESCRIBE_TOKENS = 14
-
-
-class PermissionType(_Coded):
-    UNKNOWN = 0
-    ANY = 1
-    DENY = 2
-    ALLOW = 3
 
 
 Op = AclOperation
