@@ -109,10 +109,8 @@ async def _serve(config, users: list[tuple[int, str, str, int]]) -> int:
         print(f"broker: error: cannot start: {e}", file=sys.stderr)
         return 1
     for spec in broker.listeners.values():
-        print(
-            f"kctl broker listening on {spec.host}:{spec.port} ({spec.name}, {spec.protocol})",
-            flush=True,
-        )
+        kind = spec.name if spec.name == spec.protocol else f"{spec.name}, {spec.protocol}"
+        print(f"kctl broker listening on {spec.host}:{spec.port} ({kind})", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
