@@ -23,6 +23,8 @@ from kio.serial._introspect import (
     get_schema_field_type,
 )
 
+from broker.protocol.varint import read_uvarint
+
 FIXED_SIZES = {
     "bool": 1,
     "int8": 1,
@@ -87,24 +89,10 @@ class _Walker:
         self.buf = buf
         self.flexible = flexible
 
-    def uvarint(self, pos: int, end: int) -> tuple[int, int]:
-        shift = value = 0
-        while True:
-            if pos >= end:
-                raise LengthError("varint runs past the frame")
-            b = self.buf[pos]
-            pos += 1
-            value |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return value, pos
-            shift += 7
-            if shift > 35:
-                raise LengthError("varint too long")
-
     def length(self, pos: int, end: int, wide: bool) -> tuple[int, int]:
         """A length prefix (-1 for null): compact in flexible versions, else int16/int32."""
         if self.flexible:
-            n, pos = self.uvarint(pos, end)
+            n, pos = read_uvarint(self.buf, pos, end)
             return n - 1, pos
         size = 4 if wide else 2
         if pos + size > end:
@@ -147,11 +135,11 @@ class _Walker:
         for step in body:
             pos = self.step(step, pos, end)
         if self.flexible:
-            count, pos = self.uvarint(pos, end)
+            count, pos = read_uvarint(self.buf, pos, end)
             self.need(pos, count, end)
             for _ in range(count):
-                tag, pos = self.uvarint(pos, end)
-                size, pos = self.uvarint(pos, end)
+                tag, pos = read_uvarint(self.buf, pos, end)
+                size, pos = read_uvarint(self.buf, pos, end)
                 stop = self.need(pos, size, end)
                 if tag in tagged:
                     self.step(tagged[tag], pos, stop)

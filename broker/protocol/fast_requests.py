@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 
 from broker.protocol.apis import ApiKey
+from broker.protocol.varint import VarintError, read_uvarint
 
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
@@ -30,7 +31,7 @@ def checked_end(api_key: int, version: int, buf: bytes, pos: int) -> int:
             return _produce(buf, pos, len(buf), version)
         if api_key == ApiKey.FETCH:
             return _fetch(buf, pos, len(buf), version)
-    except _Defer:
+    except (_Defer, VarintError):
         pass
     return -1
 
@@ -38,24 +39,12 @@ def checked_end(api_key: int, version: int, buf: bytes, pos: int) -> int:
 # --- primitives: each returns the position after the item, or raises _Defer -----------------
 
 
-def _uvarint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
-    shift = value = 0
-    while pos < end and shift <= 28:
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos
-        shift += 7
-    raise _Defer
-
-
 def _length(buf: bytes, pos: int, end: int, flexible: bool, wide: bool) -> tuple[int, int]:
     """A string, bytes or array length: compact (n + 1) when flexible, else int16/int32."""
     if flexible:
         if pos < end and buf[pos] < 0x80:  # one byte: every length under 127
             return buf[pos] - 1, pos + 1
-        n, pos = _uvarint(buf, pos, end)
+        n, pos = read_uvarint(buf, pos, end)
         return n - 1, pos
     size = 4 if wide else 2
     if pos + size > end:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from broker.protocol.varint import read_uvarint
+
 _FIXED = struct.Struct(">hhi")
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
@@ -56,28 +58,13 @@ def parse_request_header(frame: bytes, flexible: bool) -> tuple[RequestHeader, i
     return RequestHeader(api_key, api_version, correlation_id, client_id), pos
 
 
-def _read_uvarint(buf: bytes, pos: int) -> tuple[int, int]:
-    shift = value = 0
-    while True:
-        if pos >= len(buf):
-            raise HeaderError("tagged fields truncated")
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos
-        shift += 7
-        if shift > 28:
-            raise HeaderError("unsigned varint too long")
-
-
 def skip_tagged_fields(buf: bytes, pos: int) -> int:
-    count, pos = _read_uvarint(buf, pos)
+    count, pos = read_uvarint(buf, pos, len(buf))
     if count > len(buf) - pos:
         raise HeaderError(f"absurd tagged field count {count}")
     for _ in range(count):
-        _, pos = _read_uvarint(buf, pos)
-        size, pos = _read_uvarint(buf, pos)
+        _, pos = read_uvarint(buf, pos, len(buf))
+        size, pos = read_uvarint(buf, pos, len(buf))
         pos += size
         if pos > len(buf):
             raise HeaderError("tagged field runs past the frame")
