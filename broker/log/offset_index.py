@@ -24,6 +24,8 @@ from array import array
 from bisect import bisect_right
 from pathlib import Path
 
+from broker.log.index_file import IndexFile
+
 ENTRY_SIZE = 8
 
 
@@ -46,16 +48,13 @@ def _be_bytes(a: array) -> bytes:
     return a.tobytes()
 
 
-class OffsetIndex:
+class OffsetIndex(IndexFile):
     """Sparse (offset -> position) entries of one segment, strictly increasing in both."""
 
     def __init__(self, path: Path, base_offset: int, max_bytes: int) -> None:
-        self.path = path
-        self.base_offset = base_offset
-        self.max_entries = max(1, max_bytes // ENTRY_SIZE)
+        super().__init__(path, base_offset, max_bytes, ENTRY_SIZE)
         self._offsets = array("i")  # relative offsets
         self._positions = array("i")
-        self._fd: int | None = None
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -142,17 +141,3 @@ class OffsetIndex:
         pairs[0::2] = self._offsets
         pairs[1::2] = self._positions
         os.pwrite(fd, _be_bytes(pairs), 0)
-
-    def _open(self) -> int:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        return self._fd
-
-    def flush(self) -> None:
-        if self._fd is not None:
-            os.fsync(self._fd)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None

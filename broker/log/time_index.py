@@ -24,22 +24,20 @@ from array import array
 from bisect import bisect_left
 from pathlib import Path
 
+from broker.log.index_file import IndexFile
 from broker.log.offset_index import CorruptIndexError
 
 ENTRY = struct.Struct(">qi")
 ENTRY_SIZE = ENTRY.size  # 12
 
 
-class TimeIndex:
+class TimeIndex(IndexFile):
     """Sparse (max timestamp so far -> offset holding it) entries of one segment."""
 
     def __init__(self, path: Path, base_offset: int, max_bytes: int) -> None:
-        self.path = path
-        self.base_offset = base_offset
-        self.max_entries = max(1, max_bytes // ENTRY_SIZE)
+        super().__init__(path, base_offset, max_bytes, ENTRY_SIZE)
         self._timestamps = array("q")
         self._offsets = array("i")  # relative offsets
-        self._fd: int | None = None
 
     @classmethod
     def load(cls, path: Path, base_offset: int, max_bytes: int, next_offset: int) -> TimeIndex:
@@ -115,17 +113,3 @@ class TimeIndex:
         fd = self._open()
         os.ftruncate(fd, 0)
         os.pwrite(fd, b"".join(ENTRY.pack(t, o - self.base_offset) for t, o in entries), 0)
-
-    def _open(self) -> int:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        return self._fd
-
-    def flush(self) -> None:
-        if self._fd is not None:
-            os.fsync(self._fd)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
