@@ -27,7 +27,7 @@ from broker.log.manager import LogManager, TopicPartition
 from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
 from broker.metadata.controller import Controller
 from broker.metadata.store import MetadataStore
-from broker.metadata.topic_config import effective_topic_config
+from broker.metadata.topic_config import effective_values
 from broker.metrics import Metrics
 from broker.partition.partition import Partition, PartitionSettings, ProduceResult
 from broker.security.acl.authorizer import AclAuthorizer
@@ -184,10 +184,7 @@ class Broker:
         topic = self.topic(topic_name)
         if topic is None:
             return None
-        cfg = {
-            name: entry.value
-            for name, entry in effective_topic_config(topic.configs, self.config).items()
-        }
+        cfg = effective_values(topic.configs, self.config)
         return RetentionPolicy.from_topic_config(cfg)
 
     def _on_retention(self, key: TopicPartition, result: RetentionResult) -> None:
@@ -198,10 +195,7 @@ class Broker:
         topic = self.topic(topic_name)
         if topic is None:
             return None
-        cfg = {
-            name: entry.value
-            for name, entry in effective_topic_config(topic.configs, self.config).items()
-        }
+        cfg = effective_values(topic.configs, self.config)
         return CleanerConfig.from_topic_config(cfg)
 
     # --- what handlers read -----------------------------------------------------------------
@@ -268,10 +262,7 @@ class Broker:
             self._open_topic(topic)
 
     def topic_settings(self, topic: TopicImage) -> tuple[LogConfig, PartitionSettings]:
-        cfg = {
-            name: entry.value
-            for name, entry in effective_topic_config(topic.configs, self.config).items()
-        }
+        cfg = effective_values(topic.configs, self.config)
         log_config = LogConfig(
             segment_bytes=int(cfg["segment.bytes"]),
             segment_ms=int(cfg["segment.ms"]),

@@ -298,3 +298,8 @@ def effective_topic_config(
             synonyms=tuple(synonyms),
         )
     return out
+
+
+def effective_values(overrides: dict[str, str], broker: BrokerConfig) -> dict[str, str | None]:
+    """Each topic config's effective value: what the topic's log and its tasks run with."""
+    return {name: entry.value for name, entry in effective_topic_config(overrides, broker).items()}
