@@ -118,16 +118,26 @@ def make(cls: type, /, **fields: Any) -> Any:
     only by which fields exist, so unknown names are dropped here rather than in every
     handler. Durations and timestamps may be given as integer milliseconds.
     """
-    known = _fields(cls)
-    kwargs = {}
-    for name, value in fields.items():
-        kind = known.get(name)
-        if kind is None:
-            continue
-        if kind and isinstance(value, int):
+    drop, convert = _plan(cls, tuple(fields))
+    for name in drop:
+        del fields[name]
+    for name, kind in convert:
+        value = fields[name]
+        if isinstance(value, int):
             if kind == _MILLIS:
-                value = timedelta(milliseconds=value)
+                fields[name] = timedelta(milliseconds=value)
             else:
-                value = None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
-        kwargs[name] = value
-    return cls(**kwargs)
+                fields[name] = None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
+    return cls(**fields)
+
+
+@cache
+def _plan(cls: type, names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """For a call of make with these field names: which to drop, which may need converting.
+
+    Worked out once per call site shape (make runs for every partition of a Produce or Fetch).
+    """
+    known = _fields(cls)
+    drop = tuple(n for n in names if n not in known)
+    convert = tuple((n, known[n]) for n in names if known.get(n, _PLAIN) != _PLAIN)
+    return drop, convert

@@ -39,14 +39,14 @@ async def handle(ctx, request):
     deadline = time.monotonic() + max_wait_s
     loop = asyncio.get_running_loop()
     while True:
-        responses, total, partitions, has_error = _read(ctx, request)
+        read, total, partitions, has_error = _read(ctx, request)
         remaining = deadline - time.monotonic()
         if total >= request.min_bytes or remaining <= 0 or has_error or not partitions:
             return ctx.respond(
                 throttle_time=0,
                 error_code=ErrorCode.none,
                 session_id=0,
-                responses=tuple(responses),
+                responses=_responses(ctx, request, read),
                 node_endpoints=(),
             )
         waiter = loop.create_future()
@@ -67,13 +67,18 @@ def _expire(waiter):
 
 
 def _read(ctx, request):
+    """Per requested topic, its name and each partition's (error code, high watermark, log
+    start, data).
+
+    Plain tuples: a fetch that finds no data and waits builds no response objects.
+    """
     broker = ctx.broker
     by_id = ctx.version >= 13
     bytes_left = request.max_bytes
     total = 0
     has_error = False
     partitions = []
-    responses = []
+    read = []
     # Consumers need Read on each topic; a follower (replica id >= 0) ClusterAction.
     follower = _replica_id(request) >= 0
     replicating = follower and ctx.authorize_cluster(AclOperation.CLUSTER_ACTION)
@@ -88,10 +93,11 @@ def _read(ctx, request):
             and name is not None
             and ctx.authorize(AclOperation.READ, ResourceType.TOPIC, name)
         )
-        parts = []
+        found = []
+        read.append((name, found))
         for fp in ft.partitions:
             code = ErrorCode.none
-            hw = lso = log_start = -1
+            hw = log_start = -1
             data = b""
             partition = broker.partition(name, fp.partition) if name is not None else None
             try:
@@ -104,7 +110,7 @@ def _read(ctx, request):
                         else ErrorCode.unknown_topic_or_partition
                     )
                 partition.check_leader_epoch(getattr(fp, "current_leader_epoch", -1))
-                hw = lso = partition.high_watermark
+                hw = partition.high_watermark
                 log_start = partition.log_start_offset
                 limit = min(fp.partition_max_bytes, bytes_left)
                 if limit > 0 or total == 0:
@@ -115,15 +121,27 @@ def _read(ctx, request):
                 has_error = True
             total += len(data)
             bytes_left -= len(data)
+            found.append((code, hw, log_start, data))
+    return read, total, partitions, has_error
+
+
+def _responses(ctx, request, read):
+    """The response's topics, from what _read found (in request order)."""
+    by_id = ctx.version >= 13
+    aborted = None if request.isolation_level != READ_COMMITTED else ()
+    responses = []
+    for ft, (name, found) in zip(request.topics, read, strict=True):
+        parts = []
+        for fp, (code, hw, log_start, data) in zip(ft.partitions, found, strict=True):
             parts.append(
                 ctx.make(
                     "PartitionData",
                     partition_index=fp.partition,
                     error_code=code,
                     high_watermark=hw,
-                    last_stable_offset=lso,
+                    last_stable_offset=hw,  # no transactions: everything below hw is stable
                     log_start_offset=log_start,
-                    aborted_transactions=None if request.isolation_level != READ_COMMITTED else (),
+                    aborted_transactions=aborted,
                     preferred_read_replica=-1,
                     records=data,
                 )
@@ -136,7 +154,7 @@ def _read(ctx, request):
                 partitions=tuple(parts),
             )
         )
-    return responses, total, partitions, has_error
+    return tuple(responses)
 
 
 def _replica_id(request) -> int:

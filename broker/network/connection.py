@@ -22,6 +22,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from broker.handlers.context import RequestContext
+from broker.network.eager import start_eagerly
 from broker.protocol import codec
 from broker.protocol.apis import ApiKey
 from broker.protocol.framing import MIN_FRAME, FrameDecoder, FramingError
@@ -49,12 +50,11 @@ class Connection(asyncio.Protocol):
         self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
         self.frames: deque[bytes] = deque()
         self.queued_bytes = 0
-        self.ready = asyncio.Event()
-        self.writable = asyncio.Event()
-        self.writable.set()
+        self.writable = True
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
         self.host = "?"
+        # the request that had to wait (a long-poll fetch, a join): later frames queue behind it
         self.task: asyncio.Task | None = None
         self.reading_paused = False
         self.draining = False  # set on shutdown: finish what was received, then stop
@@ -77,7 +77,6 @@ class Connection(asyncio.Protocol):
                 transport.close()
                 return
         self.broker.connections.add(self)
-        self.task = asyncio.get_running_loop().create_task(self._run())
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -89,62 +88,73 @@ class Connection(asyncio.Protocol):
         if frames:
             self.frames.extend(frames)
             self.queued_bytes += sum(len(f) for f in frames)
-            self.ready.set()
+            self._serve_queued()
         if self.queued_bytes + self.decoder.buffered > MAX_QUEUED_BYTES and not self.reading_paused:
             self.reading_paused = True
             self.transport.pause_reading()  # type: ignore[union-attr]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.broker.connections.discard(self)
+        self.frames.clear()
         if self.task is not None:
             self.task.cancel()
 
     def pause_writing(self) -> None:
-        self.writable.clear()
+        self.writable = False
 
     def resume_writing(self) -> None:
-        self.writable.set()
+        self.writable = True
+        self._serve_queued()
 
     # --- request loop -----------------------------------------------------------------------
 
     def drain(self) -> None:
-        """Stop reading; the loop ends once the requests already received are answered."""
+        """Stop reading; requests already received are still answered."""
         self.draining = True
         if self.transport is not None:
             self.transport.pause_reading()
-        self.ready.set()
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
-    async def _run(self) -> None:
+    def _serve_queued(self) -> None:
+        """Answer queued requests in order, each at once, until one has to wait.
+
+        A request that waits continues in ``self.task``; the queue resumes when it is answered.
+        Handling pauses while the transport's write buffer is full.
+        """
+        while self.frames and self.task is None and self.writable:
+            if self.transport is None or self.transport.is_closing():
+                self.frames.clear()
+                return
+            frame = self.frames.popleft()
+            self.queued_bytes -= len(frame)
+            if self.reading_paused and self.queued_bytes < MAX_QUEUED_BYTES // 2:
+                self.reading_paused = False
+                if not self.draining:
+                    self.transport.resume_reading()
+            task = start_eagerly(self._serve(frame))
+            if task is not None:
+                self.task = task
+                task.add_done_callback(self._waited)
+
+    def _waited(self, task: asyncio.Task) -> None:
+        self.task = None
+        if not task.cancelled():
+            self._serve_queued()
+
+    async def _serve(self, frame: bytes) -> None:
+        """Handle one request and write its response (or close the connection)."""
         try:
-            while True:
-                if not self.frames:
-                    if self.draining:
-                        return
-                    self.ready.clear()
-                    await self.ready.wait()
-                    if not self.frames:
-                        continue
-                frame = self.frames.popleft()
-                self.queued_bytes -= len(frame)
-                if self.reading_paused and self.queued_bytes < MAX_QUEUED_BYTES // 2:
-                    self.reading_paused = False
-                    self.transport.resume_reading()  # type: ignore[union-attr]
-                if self.authenticator is None:
-                    response = await self._handle(frame)
-                else:
-                    response = await self._authenticate(frame)
-                if response is None:
-                    continue
-                if response is False:
-                    self.close()
-                    return
+            if self.authenticator is None:
+                response = await self._handle(frame)
+            else:
+                response = await self._authenticate(frame)
+            if response is False:
+                self.close()
+            elif response is not None:
                 self.transport.write(response)  # type: ignore[union-attr]
-                if not self.writable.is_set():
-                    await self.writable.wait()
         except asyncio.CancelledError:
             raise
         except Exception:

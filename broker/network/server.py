@@ -45,10 +45,14 @@ async def close_connections(broker: Broker, grace: float = 2.0) -> None:
     conns = list(broker.connections)
     for c in conns:
         c.drain()
-    pending = [c.task for c in conns if c.task is not None and not c.task.done()]
-    if pending:
-        _, still = await asyncio.wait(pending, timeout=grace)
-        for t in still:
-            t.cancel()
+    deadline = asyncio.get_running_loop().time() + grace
+    # a request that finishes lets the ones queued behind it run, which may wait in turn
+    while pending := [c.task for c in conns if c.task is not None and not c.task.done()]:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            for t in pending:
+                t.cancel()
+            break
+        await asyncio.wait(pending, timeout=remaining)
     for c in conns:
         c.close()
