@@ -2,9 +2,15 @@
 
 Requests of one connection are handled one at a time, in order (as Apache Kafka does), so
 pipelined requests are answered in order and an idempotent producer's batches are appended
-in the order it sent them. Back-pressure both ways: reading pauses while too many request
-bytes wait, and handling pauses while the transport's write buffer is full. Any failure in
-flight closes the connection, so a client is never left reading a half-written response.
+in the order it sent them. A request that need not wait is answered as soon as it is read;
+one that waits (a long-poll fetch) continues in a Task and the requests behind it queue.
+Back-pressure both ways: reading pauses while too many request bytes wait, and handling
+pauses while the transport's write buffer is full. Any failure in flight closes the
+connection, so a client is never left reading a half-written response.
+
+Responses to what one read brought are written together at the end of the event loop's turn:
+one write for a pipelining client, and a fetch that a produce's append completes is answered
+before that produce is acknowledged, so consumers at the tail see the data first.
 
 On a TLS listener the principal comes from the client certificate; on a SASL listener the
 frames go to a SaslAuthenticator (broker/security/sasl) until it has authenticated the client,
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("broker.network")
 
 MAX_QUEUED_BYTES = 8 * 1024 * 1024  # pause reading beyond this many unhandled request bytes
+OUTBOX_BYTES = 64 * 1024  # write held responses at once beyond this (the transport's limit)
 
 
 class Connection(asyncio.Protocol):
@@ -50,6 +57,8 @@ class Connection(asyncio.Protocol):
         self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
         self.frames: deque[bytes] = deque()
         self.queued_bytes = 0
+        self.outbox: list[bytes] = []  # responses held until the end of the loop turn
+        self.outbox_bytes = 0
         self.writable = True
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
@@ -96,6 +105,7 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.broker.connections.discard(self)
         self.frames.clear()
+        self.outbox.clear()
         if self.task is not None:
             self.task.cancel()
 
@@ -116,7 +126,28 @@ class Connection(asyncio.Protocol):
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
+            self._flush()
             self.transport.close()
+
+    def _send(self, response: bytes) -> None:
+        """Write a response in order: held to the end of the loop turn when answered at once
+        (see the module docstring), written now when it ends a wait."""
+        if not self.outbox:
+            if self.task is not None:  # a request that waited: nothing else is held
+                self.transport.write(response)  # type: ignore[union-attr]
+                return
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.outbox.append(response)
+        self.outbox_bytes += len(response)
+        if self.outbox_bytes >= OUTBOX_BYTES or self.task is not None:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.outbox and self.transport is not None and not self.transport.is_closing():
+            out = self.outbox[0] if len(self.outbox) == 1 else b"".join(self.outbox)
+            self.transport.write(out)  # may call pause_writing, which stops _serve_queued
+        self.outbox.clear()
+        self.outbox_bytes = 0
 
     def _serve_queued(self) -> None:
         """Answer queued requests in order, each at once, until one has to wait.
@@ -154,7 +185,7 @@ class Connection(asyncio.Protocol):
             if response is False:
                 self.close()
             elif response is not None:
-                self.transport.write(response)  # type: ignore[union-attr]
+                self._send(response)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -199,6 +230,6 @@ class Connection(asyncio.Protocol):
             self.decoder.min_frame = MIN_FRAME
         if not keep_open:
             if reply:
-                self.transport.write(reply)  # type: ignore[union-attr]  # closing flushes it
+                self._send(reply)  # closing flushes it
             return False
         return reply
