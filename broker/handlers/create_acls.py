@@ -9,6 +9,7 @@ without ``Type:``). A binding that exists already succeeds and is not stored twi
 from __future__ import annotations
 
 from broker.errors import ErrorCode, KafkaError
+from broker.handlers._acl_util import alter_refusal
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import (
@@ -22,13 +23,9 @@ from broker.security.acl import (
 
 @handles(ApiKey.CREATE_ACLS)
 async def handle(ctx, request):
-    def refuse_all(code: ErrorCode, message: str):
-        return [KafkaError(code, message)] * len(request.creations)
-
-    if not ctx.authorize_cluster(AclOperation.ALTER):
-        results = refuse_all(ErrorCode.cluster_authorization_failed, "Alter on the cluster denied")
-    elif ctx.broker.authorizer is None:
-        results = refuse_all(ErrorCode.security_disabled, "No Authorizer is configured.")
+    refusal = alter_refusal(ctx)
+    if refusal is not None:
+        results = [refusal] * len(request.creations)
     else:
         bindings = [
             AclBinding(
@@ -45,7 +42,7 @@ async def handle(ctx, request):
         try:
             results = ctx.broker.controller.create_acls(bindings)
         except KafkaError as e:
-            results = refuse_all(e.code, e.message)
+            results = [e] * len(request.creations)
     return ctx.respond(
         throttle_time=0,
         results=tuple(

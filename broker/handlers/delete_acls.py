@@ -8,26 +8,21 @@ filters is listed by both and removed once.
 from __future__ import annotations
 
 from broker.errors import ErrorCode, KafkaError
-from broker.handlers.describe_acls import acl_filter
+from broker.handlers._acl_util import acl_filter, alter_refusal
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
-from broker.security.acl import AclOperation
 
 
 @handles(ApiKey.DELETE_ACLS)
 async def handle(ctx, request):
-    def refuse_all(code: ErrorCode, message: str):
-        return [KafkaError(code, message)] * len(request.filters)
-
-    if not ctx.authorize_cluster(AclOperation.ALTER):
-        results = refuse_all(ErrorCode.cluster_authorization_failed, "Alter on the cluster denied")
-    elif ctx.broker.authorizer is None:
-        results = refuse_all(ErrorCode.security_disabled, "No Authorizer is configured.")
+    refusal = alter_refusal(ctx)
+    if refusal is not None:
+        results = [refusal] * len(request.filters)
     else:
         try:
             results = ctx.broker.controller.delete_acls([acl_filter(f) for f in request.filters])
         except KafkaError as e:
-            results = refuse_all(e.code, e.message)
+            results = [e] * len(request.filters)
     return ctx.respond(throttle_time=0, filter_results=tuple(_result(ctx, r) for r in results))
 
 

@@ -8,28 +8,12 @@ binding that applies to the named resource: literal, wildcard and prefixes).
 from __future__ import annotations
 
 from broker.errors import ErrorCode, KafkaError
+from broker.handlers._acl_util import acl_filter
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import (
-    AclFilter,
     AclOperation,
-    PatternType,
-    PermissionType,
-    ResourceType,
 )
-
-
-def acl_filter(f) -> AclFilter:
-    """The AclFilter of a DescribeAcls request or a DeleteAcls filter (same field names)."""
-    return AclFilter(
-        ResourceType.of(f.resource_type_filter),
-        f.resource_name_filter,
-        PatternType.of(f.pattern_type_filter),
-        f.principal_filter,
-        f.host_filter,
-        AclOperation.of(f.operation),
-        PermissionType.of(f.permission_type),
-    )
 
 
 @handles(ApiKey.DESCRIBE_ACLS)
