@@ -20,7 +20,6 @@ from tests.security.secure_broker import (
     client_conf,
     confluent_round_trip,
     kcat_round_trip,
-    make_pki,
     new_topic,
     secure_broker,
 )
@@ -32,11 +31,6 @@ USERS = {  # mechanism -> (user, password): admin from the JAAS config, alice fr
     "SCRAM-SHA-512": ("alice", "alice-secret"),
 }
 MATRIX = [(lst, mech) for lst in ("SASL_PLAINTEXT", "SASL_SSL") for mech in USERS]
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

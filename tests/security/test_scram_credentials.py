@@ -28,15 +28,10 @@ from kio.schema.describe_user_scram_credentials.v0.request import (
 
 from broker.errors import ErrorCode
 from tests.harness import wait_for
-from tests.security.secure_broker import client_conf, make_pki, secure_broker
+from tests.security.secure_broker import client_conf, secure_broker
 from tests.wire import WireClient
 
 SHA256, SHA512 = ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +169,7 @@ def test_error_codes_on_the_wire(broker):
         r = c.request(
             DescribeUserScramCredentialsRequest(users=(UserName(name="x"), UserName(name="x")))
         )
-        assert [(x.user, x.error_code) for x in r.results] == [
-            ("x", ErrorCode.duplicate_resource)
-        ]
+        assert [(x.user, x.error_code) for x in r.results] == [("x", ErrorCode.duplicate_resource)]
         assert "twice in a single request: x" in r.results[0].error_message
         r = c.request(DescribeUserScramCredentialsRequest(users=()))
         infos = {x.user: x.credential_infos for x in r.results}

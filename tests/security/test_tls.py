@@ -26,17 +26,11 @@ from tests.security.secure_broker import (
     client_conf,
     confluent_round_trip,
     kcat_round_trip,
-    make_pki,
     new_topic,
     secure_broker,
     tls_wire,
 )
 from tests.wire import WireClient
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")
