@@ -38,15 +38,16 @@ from broker.node import Broker
 from broker.protocol import codec, records
 
 
-def frame_of(body: object, correlation: int = 7) -> bytes:
+def frame_of(body: object, correlation: int = 7) -> bytearray:
     cls = type(body)
     buf = io.BytesIO()
     entity_writer(cls)(buf, body)
     header = struct.pack(">hhih", cls.__api_key__, cls.__version__, correlation, 7) + b"rdkafka"
-    return header + (b"\x00" if cls.__flexible__ else b"") + buf.getvalue()
+    # a bytearray, as the connection hands frames over (framing.py)
+    return bytearray(header + (b"\x00" if cls.__flexible__ else b"") + buf.getvalue())
 
 
-def produce_frame(topic: str) -> bytes:
+def produce_frame(topic: str) -> bytearray:
     from kio.schema.produce.v10.request import (
         PartitionProduceData,
         ProduceRequest,
@@ -68,7 +69,7 @@ def produce_frame(topic: str) -> bytes:
     )
 
 
-def fetch_frame(topic_id: uuid.UUID, offset: int) -> bytes:
+def fetch_frame(topic_id: uuid.UUID, offset: int) -> bytearray:
     from kio.schema.fetch.v16.request import FetchPartition, FetchRequest, FetchTopic
 
     return frame_of(

@@ -235,7 +235,7 @@ class Broker:
         log.info("auto-created topic %s with %d partition(s)", name, len(topic.partitions))
         return topic
 
-    def produce(self, partition: Partition, data: bytes, acks: int) -> ProduceResult:
+    def produce(self, partition: Partition, data: bytes | memoryview, acks: int) -> ProduceResult:
         try:
             result = partition.append(data, acks)
         except OSError as e:

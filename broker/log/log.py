@@ -242,7 +242,7 @@ class Log:
 
     def append(
         self,
-        buf: bytearray,
+        buf: bytearray | memoryview,
         batches: list[tuple[int, BatchHeader]],
         *,
         leader_epoch: int,

@@ -83,15 +83,19 @@ class Partition:
             f"leader epoch {current_leader_epoch} is older than {self.leader_epoch}",
         )
 
-    def append(self, data: bytes, acks: int) -> ProduceResult:
-        """Validate and append a producer's record batches (the bytes stay as sent)."""
+    def append(self, data: bytes | memoryview, acks: int) -> ProduceResult:
+        """Validate and append a producer's record batches (the bytes stay as sent).
+
+        Offsets are stamped into ``data`` itself when it is writable (a view into the
+        request's frame), into a copy otherwise.
+        """
         if acks == -1 and len(self.isr) < self.settings.min_insync_replicas:
             raise KafkaError(
                 ErrorCode.not_enough_replicas,
                 f"{len(self.isr)} in-sync replica(s) < min.insync.replicas "
                 f"{self.settings.min_insync_replicas}",
             )
-        buf = bytearray(data)
+        buf = data if isinstance(data, memoryview) and not data.readonly else bytearray(data)
         try:
             batches = list(records.iter_batches(buf))
             for pos, h in batches:

@@ -55,7 +55,7 @@ def _response_writer(cls: type) -> Callable[..., Any]:
     return entity_writer(cls)
 
 
-def decode_request(frame: bytes) -> Request:
+def decode_request(frame: bytes | bytearray) -> Request:
     """Parse a frame (without its size prefix) into a Request.
 
     Raises UnsupportedVersion for an unknown API or version (the header is then known, so
@@ -69,9 +69,15 @@ def decode_request(frame: bytes) -> Request:
     cls, reader, flexible = _request_codec(api_key, version)
     try:
         header, pos = hdr.parse_request_header(frame, flexible)
-        if fast_requests.checked_end(api_key, version, frame, pos) < 0:
-            bounds.check(cls, frame, pos)  # every API but Produce and Fetch, and odd frames
-        body, _size = reader(frame, pos)
+        body = None
+        if api_key == ApiKey.PRODUCE:
+            body = fast_requests.produce_request(frame, pos, version)
+        if body is None:
+            if type(frame) is not bytes:
+                frame = bytes(frame)  # kio's native reader takes only immutable bytes
+            if fast_requests.checked_end(api_key, version, frame, pos) < 0:
+                bounds.check(cls, frame, pos)  # every API but Produce and Fetch, and odd frames
+            body, _size = reader(frame, pos)
     except (
         hdr.HeaderError,
         bounds.LengthError,

@@ -70,6 +70,26 @@ def test_frames_without_tagged_fields_take_the_fast_path(key, version, data):
     assert fast_requests.checked_end(key, version, frame, pos) == len(frame)
 
 
+PRODUCE_VERSIONS = [v for key, v in VERSIONS if key == ApiKey.PRODUCE]
+
+
+@pytest.mark.parametrize("version", PRODUCE_VERSIONS)
+@SETTINGS
+@given(data=st.data())
+def test_a_produce_built_from_the_connections_frame_views_its_records(version, data):
+    """Equal to kio's own decoding, with each partition's records writable views into the
+    frame (the log stamps offsets there) rather than copies."""
+    body = data.draw(entities(load_request_schema(ApiKey.PRODUCE, version), tags=False))
+    frame, _pos = frame_of(ApiKey.PRODUCE, version, body)
+    owned = bytearray(frame)
+    built = codec.decode_request(owned).body
+    assert built == body
+    for topic in built.topic_data:
+        for partition in topic.partition_data:
+            if partition.records is not None:
+                assert partition.records.obj is owned and not partition.records.readonly
+
+
 @pytest.mark.parametrize(("key", "version"), VERSIONS, ids=IDS)
 @SETTINGS
 @given(data=st.data())
