@@ -37,7 +37,6 @@ async def handle(ctx, request):
         )
     max_wait_s = request.max_wait.total_seconds()
     deadline = time.monotonic() + max_wait_s
-    loop = asyncio.get_running_loop()
     while True:
         read, total, partitions, has_error = _read(ctx, request)
         remaining = deadline - time.monotonic()
@@ -49,6 +48,7 @@ async def handle(ctx, request):
                 responses=_responses(ctx, request, read),
                 node_endpoints=(),
             )
+        loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         for p in partitions:
             p.waiters.add(waiter)

@@ -395,7 +395,7 @@ class Log:
 
     def read(
         self, offset: int, max_bytes: int, *, upper_bound: int | None = None, min_one: bool = True
-    ) -> bytes:
+    ) -> bytes | memoryview:
         """Whole batches from the one containing ``offset``, at most ``max_bytes`` of them
         (except a first larger batch when ``min_one``), only batches based below
         ``upper_bound`` (exclusive, e.g. the high watermark)."""
@@ -408,7 +408,7 @@ class Log:
         bound = leo if upper_bound is None else min(upper_bound, leo)
         if offset >= bound:
             return b""
-        parts: list[bytes] = []
+        parts: list[bytes | memoryview] = []
         budget = max_bytes
         i = self._segment_index(offset)
         position: int | None = None

@@ -443,11 +443,13 @@ class LogSegment:
 
     def read_batches(
         self, position: int, max_bytes: int, upper_bound: int, min_one: bool
-    ) -> tuple[bytes, bool]:
+    ) -> tuple[bytes | memoryview, bool]:
         """Whole batches from ``position``: (data, reached the end of this segment).
 
         Takes batches while they fit in ``max_bytes`` and start below ``upper_bound``; with
-        ``min_one`` the first batch is taken even when larger (KIP-74).
+        ``min_one`` the first batch is taken even when larger (KIP-74). A read that ends
+        inside a batch is cut back with a view, not a copy (a fetch's megabytes are copied
+        once, from the file).
         """
         avail = self.size - position
         if avail <= 0:
@@ -458,7 +460,7 @@ class LogSegment:
         while p + HEADER_SIZE <= len(buf):
             h = records.parse_header(buf, p)
             if h.base_offset >= upper_bound:
-                return buf[:p], False
+                return memoryview(buf)[:p], False
             if p + h.size > len(buf):
                 break
             p += h.size
@@ -469,7 +471,7 @@ class LogSegment:
             h = records.parse_header(buf, 0)  # buf holds a whole header: avail >= HEADER_SIZE
             self._next_read = (h.next_offset, position + h.size)
             return os.pread(fd, h.size, position), h.size == avail
-        return buf[:p], p == avail
+        return (buf if p == len(buf) else memoryview(buf)[:p]), p == avail
 
     def read_batch(self, position: int, header: BatchHeader) -> records.Batch:
         """Decode the batch at ``position`` (records and all)."""

@@ -57,10 +57,11 @@ class Connection(asyncio.Protocol):
         self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
         self.frames: deque[bytes] = deque()
         self.queued_bytes = 0
-        self.outbox: list[bytes] = []  # responses held until the end of the loop turn
+        self.outbox: list[codec.Buffer] = []  # responses held until the end of the loop turn
         self.outbox_bytes = 0
         self.writable = True
         self.transport: asyncio.Transport | None = None
+        self.loop = asyncio.get_running_loop()  # kept: each call of it costs a getpid()
         self.peer = "?"
         self.host = "?"
         # the request that had to wait (a long-poll fetch, a join): later frames queue behind it
@@ -129,23 +130,25 @@ class Connection(asyncio.Protocol):
             self._flush()
             self.transport.close()
 
-    def _send(self, response: bytes) -> None:
-        """Write a response in order: held to the end of the loop turn when answered at once
-        (see the module docstring), written now when it ends a wait."""
+    def _send(self, response: list[codec.Buffer]) -> None:
+        """Write a response (its buffers) in order: held to the end of the loop turn when
+        answered at once (see the module docstring), written now when it ends a wait."""
         if not self.outbox:
             if self.task is not None:  # a request that waited: nothing else is held
-                self.transport.write(response)  # type: ignore[union-attr]
+                self.transport.writelines(response)  # type: ignore[union-attr]
                 return
-            asyncio.get_running_loop().call_soon(self._flush)
-        self.outbox.append(response)
-        self.outbox_bytes += len(response)
+            self.loop.call_soon(self._flush)
+        self.outbox += response
+        for buffer in response:
+            self.outbox_bytes += len(buffer)
         if self.outbox_bytes >= OUTBOX_BYTES or self.task is not None:
             self._flush()
 
     def _flush(self) -> None:
         if self.outbox and self.transport is not None and not self.transport.is_closing():
-            out = self.outbox[0] if len(self.outbox) == 1 else b"".join(self.outbox)
-            self.transport.write(out)  # may call pause_writing, which stops _serve_queued
+            # one writev, the buffers as they are (may call pause_writing, which stops
+            # _serve_queued)
+            self.transport.writelines(self.outbox)
         self.outbox.clear()
         self.outbox_bytes = 0
 
@@ -165,7 +168,7 @@ class Connection(asyncio.Protocol):
                 self.reading_paused = False
                 if not self.draining:
                     self.transport.resume_reading()
-            task = start_eagerly(self._serve(frame))
+            task = start_eagerly(self._serve(frame), self.loop)
             if task is not None:
                 self.task = task
                 task.add_done_callback(self._waited)
@@ -175,7 +178,7 @@ class Connection(asyncio.Protocol):
         if not task.cancelled():
             self._serve_queued()
 
-    async def _serve(self, frame: bytes) -> None:
+    async def _serve(self, frame: bytearray) -> None:
         """Handle one request and write its response (or close the connection)."""
         try:
             if self.authenticator is None:
@@ -192,7 +195,7 @@ class Connection(asyncio.Protocol):
             log.exception("closing connection from %s after an internal error", self.peer)
             self.close()
 
-    async def _handle(self, frame: bytes) -> bytes | bool | None:
+    async def _handle(self, frame: bytearray) -> list[codec.Buffer] | bool | None:
         """The framed response, None when the request wants none, False to close."""
         try:
             request = codec.decode_request(frame)
@@ -200,7 +203,7 @@ class Connection(asyncio.Protocol):
             if e.header.api_key == ApiKey.API_VERSIONS:
                 from broker.handlers.api_versions import unsupported_version_response
 
-                return unsupported_version_response(e.header)
+                return [unsupported_version_response(e.header)]
             log.warning("closing connection from %s: %s", self.peer, e)
             return False
         except codec.ProtocolError as e:
@@ -215,11 +218,11 @@ class Connection(asyncio.Protocol):
         self.broker.metrics.handled(header.api_key, time.perf_counter() - started)
         if response is None:
             return None
-        out = codec.encode_response(header, response)
-        self.broker.metrics.response(header.api_key, len(out))
+        out = codec.response_buffers(header, response)
+        self.broker.metrics.response(header.api_key, sum(len(buffer) for buffer in out))
         return out
 
-    async def _authenticate(self, frame: bytes) -> bytes | bool | None:
+    async def _authenticate(self, frame: bytearray) -> list[codec.Buffer] | bool | None:
         """A frame before SASL authentication completed; same results as _handle."""
         auth = self.authenticator
         assert auth is not None
@@ -230,6 +233,6 @@ class Connection(asyncio.Protocol):
             self.decoder.min_frame = MIN_FRAME
         if not keep_open:
             if reply:
-                self._send(reply)  # closing flushes it
+                self._send([reply])  # closing flushes it
             return False
-        return reply
+        return [reply] if reply is not None else None

@@ -14,7 +14,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 
-def start_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+def start_eagerly(
+    coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop
+) -> asyncio.Task[None] | None:
     """Step ``coro`` now; None when it finished, else the Task that finishes it.
 
     ``coro`` must handle its own errors: one raised in the first step propagates to the caller.
@@ -23,7 +25,7 @@ def start_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
         awaited = coro.send(None)
     except StopIteration:
         return None
-    return asyncio.get_running_loop().create_task(_finish(coro, awaited))
+    return loop.create_task(_finish(coro, awaited))
 
 
 async def _finish(coro: Coroutine[Any, Any, None], awaited: Any) -> None:

@@ -136,7 +136,7 @@ class Partition:
         self.wake_fetchers()
         return ProduceResult(result.base_offset, result.log_append_time, self.log_start_offset)
 
-    def read(self, offset: int, max_bytes: int, *, min_one: bool) -> bytes:
+    def read(self, offset: int, max_bytes: int, *, min_one: bool) -> bytes | memoryview:
         return self.log.read(offset, max_bytes, upper_bound=self.high_watermark, min_one=min_one)
 
     def wake_fetchers(self) -> None:

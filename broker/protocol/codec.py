@@ -21,6 +21,8 @@ from broker.protocol import bounds, fast_requests, fast_responses
 from broker.protocol import header as hdr
 from broker.protocol.apis import SERVED, ApiKey
 
+Buffer = bytes | bytearray | memoryview
+
 
 class ProtocolError(Exception):
     """A request that cannot be answered; the connection is closed with a log line."""
@@ -98,14 +100,26 @@ def decode_request(frame: bytes | bytearray) -> Request:
     return Request(header, body, len(frame))
 
 
-def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
-    """Serialize a response body with the header its request's version calls for, framed."""
+def response_buffers(header: hdr.RequestHeader, body: Any) -> list[Buffer]:
+    """Serialize a response body with the header its request's version calls for, framed,
+    as buffers to write in order (a Fetch response's large record sets are not copied)."""
     cls = type(body)
     head = hdr.response_header(header.correlation_id, header.api_key, cls.__flexible__)
     out = bytearray(4) + head
-    if fast_responses.encode(out, body):  # Produce and Fetch, the hot path
-        out[0:4] = (len(out) - 4).to_bytes(4, "big")
-        return bytes(out)
+    detached: list[fast_responses.Detached] = []
+    if fast_responses.encode(out, body, detached):  # Produce and Fetch, the hot path
+        size = len(out) - 4 + sum(len(value) for _, value in detached)
+        out[0:4] = size.to_bytes(4, "big")
+        if not detached:
+            return [out]
+        view = memoryview(out)
+        buffers: list[Buffer] = []
+        start = 0
+        for at, value in detached:
+            buffers += (view[start:at], value)
+            start = at
+        buffers.append(view[start:])
+        return buffers
     buf = io.BytesIO()
     buf.write(b"\x00\x00\x00\x00")
     buf.write(head)
@@ -113,7 +127,12 @@ def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
     view = buf.getbuffer()
     view[0:4] = (len(view) - 4).to_bytes(4, "big")
     del view
-    return buf.getvalue()
+    return [buf.getvalue()]
+
+
+def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
+    """The framed response as one bytes object."""
+    return b"".join(response_buffers(header, body))
 
 
 def warm(api_key: int, version: int) -> None:

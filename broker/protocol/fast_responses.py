@@ -5,7 +5,10 @@ io.BytesIO, about 20 µs for a one-partition Produce response and 30 µs for a F
 was a third of the broker's CPU per request at 2k produce/s. These write the same bytes with
 a few struct packs, for every served version. The output is byte-identical to kio's writer
 (tests/protocol/test_fast_responses.py compares them); where a body uses something rare (a
-tagged field away from its default) ``encode`` returns None and the caller uses kio.
+tagged field away from its default) ``encode`` returns False and the caller uses kio.
+
+A Fetch response's large record sets are left where they are (``Detached``) and written from
+there, so megabytes read from a segment are not copied again on their way to the socket.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ _NULL_LEGACY_STRING = b"\xff\xff"
 _NULL_LEGACY_BYTES = b"\xff\xff\xff\xff"
 _ZERO_UUID = bytes(16)
 _ONE_BYTE = [bytes((n,)) for n in range(128)]
+
+# Record sets from this size on are written from their own buffer rather than copied into the
+# response: below it, a copy costs less than handing one more buffer to the transport.
+DETACH_BYTES = 16 * 1024
+Detached = tuple[int, "bytes | memoryview"]  # (position in the encoded bytes, value)
 
 
 class _Unusual(Exception):
@@ -99,7 +107,7 @@ def _default_tag(entity: Any, name: str) -> None:
 # --- Produce (key 0): v3-11 served; flexible from v9 -----------------------------------------
 
 
-def _produce(out: bytearray, body: Any, version: int) -> None:
+def _produce(out: bytearray, body: Any, version: int, detached: list[Detached]) -> None:
     flexible = version >= 9
     topics = body.responses
     _array_len(out, topics, flexible)
@@ -137,7 +145,7 @@ def _produce(out: bytearray, body: Any, version: int) -> None:
 # --- Fetch (key 1): v4-17 served; flexible from v12, topic ids from v13 -----------------------
 
 
-def _fetch(out: bytearray, body: Any, version: int) -> None:
+def _fetch(out: bytearray, body: Any, version: int, detached: list[Detached]) -> None:
     flexible = version >= 12
     out += _I32.pack(_ms(body.throttle_time))  # v1+
     if version >= 7:
@@ -166,7 +174,12 @@ def _fetch(out: bytearray, body: Any, version: int) -> None:
                         out.append(0)
             if version >= 11:
                 out += _I32.pack(p.preferred_read_replica)
-            _nullable_bytes(out, p.records, flexible)
+            records = p.records
+            if records is not None and len(records) >= DETACH_BYTES:
+                out += _uvarint(len(records) + 1) if flexible else _I32.pack(len(records))
+                detached.append((len(out), records))
+            else:
+                _nullable_bytes(out, records, flexible)
             if flexible:
                 _default_tag(p, "diverging_epoch")
                 _default_tag(p, "current_leader")
@@ -180,22 +193,27 @@ def _fetch(out: bytearray, body: Any, version: int) -> None:
         out.append(0)
 
 
-_ENCODERS: dict[int, Callable[[bytearray, Any, int], None]] = {
+_ENCODERS: dict[int, Callable[[bytearray, Any, int, list[Detached]], None]] = {
     ApiKey.PRODUCE: _produce,
     ApiKey.FETCH: _fetch,
 }
 
 
-def encode(out: bytearray, body: Any) -> bool:
-    """Append ``body``'s encoding to ``out``; False (``out`` unchanged) to leave it to kio."""
+def encode(out: bytearray, body: Any, detached: list[Detached]) -> bool:
+    """Append ``body``'s encoding to ``out``; False (``out`` unchanged) to leave it to kio.
+
+    Record sets of DETACH_BYTES or more are not copied into ``out``: each is listed in
+    ``detached`` with the position in ``out`` where its bytes belong.
+    """
     cls = type(body)
     encoder = _ENCODERS.get(cls.__api_key__)
     if encoder is None or cls.__type__ is not EntityType.response:
         return False
     mark = len(out)
     try:
-        encoder(out, body, cls.__version__)
+        encoder(out, body, cls.__version__, detached)
     except _Unusual:
         del out[mark:]
+        detached.clear()
         return False
     return True

@@ -17,7 +17,7 @@ def test_a_coroutine_that_never_waits_finishes_before_start_eagerly_returns():
         async def quick():
             done.append(1)
 
-        assert start_eagerly(quick()) is None
+        assert start_eagerly(quick(), asyncio.get_running_loop()) is None
         assert done == [1]
 
     asyncio.run(main())
@@ -37,7 +37,7 @@ def test_a_waiting_coroutine_gets_the_result_and_error_of_what_it_awaits():
             except KeyError as e:
                 seen.append(e.args[0])
 
-        task = start_eagerly(waits())
+        task = start_eagerly(waits(), asyncio.get_running_loop())
         assert task is not None and not task.done()
         first.set_result("result")
         second.set_exception(KeyError("error"))
@@ -59,7 +59,7 @@ def test_cancelling_the_task_cancels_the_coroutine_where_it_waits():
             finally:
                 cleaned.append(True)
 
-        task = start_eagerly(waits())
+        task = start_eagerly(waits(), asyncio.get_running_loop())
         assert task is not None
         await asyncio.sleep(0)  # let the task reach its wait
         task.cancel()

@@ -29,8 +29,13 @@ def kio_encoding(body: object) -> bytes:
 
 
 def fast_encoding(body: object) -> bytes | None:
-    out = bytearray()
-    return bytes(out) if fast_responses.encode(out, body) else None
+    out: bytearray = bytearray()
+    detached: list = []
+    if not fast_responses.encode(out, body, detached):
+        return None
+    for at, value in reversed(detached):
+        out[at:at] = value
+    return bytes(out)
 
 
 @pytest.mark.parametrize(("key", "version"), VERSIONS, ids=[f"{k.name}-v{v}" for k, v in VERSIONS])
@@ -83,3 +88,39 @@ def test_a_non_default_tagged_field_is_left_to_kio():
     assert fast_encoding(body) is None
     framed = codec.encode_response(RequestHeader(ApiKey.PRODUCE, 10, 5, "c"), body)
     assert framed[4:] == struct.pack(">i", 5) + b"\x00" + kio_encoding(body)
+
+
+def test_a_large_record_set_is_written_from_where_it_is():
+    """A fetch's megabytes go to the transport as the buffer they were read into."""
+    fetch = load_response_schema(ApiKey.FETCH, 16)
+    messages = __import__(fetch.__module__, fromlist=["x"])
+    small, large = b"s" * 100, memoryview(bytes(range(256)) * 1024)
+
+    def partition(index: int, records: object) -> object:
+        return messages.PartitionData(
+            partition_index=index,
+            error_code=ErrorCode.none,
+            high_watermark=9,
+            last_stable_offset=9,
+            log_start_offset=0,
+            aborted_transactions=None,
+            preferred_read_replica=-1,
+            records=records,
+        )
+
+    topic = messages.FetchableTopicResponse(
+        topic_id=__import__("uuid").uuid4(), partitions=(partition(0, large), partition(1, small))
+    )
+    body = fetch(
+        throttle_time=timedelta(0),
+        error_code=ErrorCode.none,
+        session_id=0,
+        responses=(topic,),
+        node_endpoints=(),
+    )
+    buffers = codec.response_buffers(RequestHeader(ApiKey.FETCH, 16, 5, "c"), body)
+    assert any(b is large for b in buffers)
+    assert not any(b is small for b in buffers)  # small ones are copied in
+    framed = b"".join(buffers)
+    assert struct.unpack_from(">i", framed)[0] == len(framed) - 4
+    assert framed.endswith(kio_encoding(body))

@@ -39,7 +39,7 @@ class SaslAuthenticator:
         self,
         mechanisms: tuple[str, ...],
         new_server: Callable[[str], MechanismServer],
-        handle_request: Callable[[bytes], Awaitable[bytes | bool | None]],
+        handle_request: Callable[[bytearray], Awaitable[list[codec.Buffer] | bool | None]],
         peer: str,
     ) -> None:
         self.mechanisms = mechanisms
@@ -59,8 +59,10 @@ class SaslAuthenticator:
             return self._refuse("not a Kafka request")
         if self.server is None:
             if api_key == ApiKey.API_VERSIONS:
-                response = await self.handle_request(frame)
-                return (response or None), response is not False
+                response = await self.handle_request(frame)  # buffers, None, or False
+                if response is False:
+                    return None, False
+                return (b"".join(response) if response else None), True
             if api_key == ApiKey.SASL_HANDSHAKE:
                 return self._handshake(frame)
             if api_key == ApiKey.SASL_AUTHENTICATE:
