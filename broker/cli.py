@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+from broker.allocator import keep_request_buffers
 from broker.config import ConfigError, load_config
 from broker.security.credentials import parse_add_scram
 
@@ -80,6 +81,7 @@ def run(
     except ValueError as e:
         print(f"broker: error: --add-scram {e}", file=sys.stderr)
         return 2
+    keep_request_buffers()
     try:
         import uvloop
     except ImportError:
