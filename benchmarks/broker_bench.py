@@ -76,8 +76,8 @@ def main() -> None:
         b = BrokerProcess(Path(tmp) / "data")
         out["start-up, empty (s)"] = timed_start(b)
         out["RSS idle (MB)"] = rss_mb(b.proc.pid)
-        AdminClient({"bootstrap.servers": b.bootstrap}).create_topics(
-            [NewTopic("bench", 1, 1)])["bench"].result(15)
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})  # kept: a dropped one aborts
+        admin.create_topics([NewTopic("bench", 1, 1)])["bench"].result(15)
         out["produce (msg/s)"] = produce(b.bootstrap, "bench", args.records, args.size)
         out["consume (msg/s)"] = consume(b.bootstrap, "bench", args.records)
         out["RSS after load (MB)"] = rss_mb(b.proc.pid)
