@@ -55,7 +55,7 @@ class Connection(asyncio.Protocol):
         self.principal = "User:ANONYMOUS"
         self.authenticator: SaslAuthenticator | None = None  # until SASL authentication ends
         self.decoder = FrameDecoder(broker.config.get("socket.request.max.bytes"))
-        self.frames: deque[bytes] = deque()
+        self.frames: deque[bytearray] = deque()
         self.queued_bytes = 0
         self.outbox: list[codec.Buffer] = []  # responses held until the end of the loop turn
         self.outbox_bytes = 0
