@@ -23,6 +23,10 @@ from broker.protocol.apis import SERVED, ApiKey
 
 Buffer = bytes | bytearray | memoryview
 
+# A Produce frame from this size on is decoded with its records as views into it (no copy);
+# below it kio's native reader is faster, copies included (7.5 against 12 µs for one record).
+VIEW_RECORDS_BYTES = 32 * 1024
+
 
 class ProtocolError(Exception):
     """A request that cannot be answered; the connection is closed with a log line."""
@@ -72,7 +76,7 @@ def decode_request(frame: bytes | bytearray) -> Request:
     try:
         header, pos = hdr.parse_request_header(frame, flexible)
         body = None
-        if api_key == ApiKey.PRODUCE:
+        if api_key == ApiKey.PRODUCE and len(frame) >= VIEW_RECORDS_BYTES:
             body = fast_requests.produce_request(frame, pos, version)
         if body is None:
             if type(frame) is not bytes:

@@ -78,9 +78,11 @@ def _string(buf: bytes, pos: int, end: int, flexible: bool, nullable: bool = Fal
 
 
 def _text(
-    buf: bytes, pos: int, end: int, flexible: bool, nullable: bool = False
+    buf: bytes, pos: int, end: int, flexible: bool, nullable: bool = False, decode: bool = True
 ) -> tuple[str | None, int]:
-    """A string's value and the position after it."""
+    """A string's value (None unless ``decode``) and the position after it."""
+    if not decode:
+        return None, _string(buf, pos, end, flexible, nullable)
     n, start = _length(buf, pos, end, flexible, wide=False)
     pos = _string(buf, pos, end, flexible, nullable)
     if n < 0:
@@ -119,7 +121,7 @@ def _no_tags(buf: bytes, pos: int, end: int) -> int:
 def produce_request(buf: bytes | bytearray, pos: int, version: int) -> object | None:
     """The Produce body at ``pos`` with records viewing ``buf``; None to defer."""
     try:
-        return _produce(buf, pos, len(buf), version)[0]
+        return _produce(buf, pos, len(buf), version, build=True)[0]
     except (_Defer, VarintError):
         return None
 
@@ -130,37 +132,53 @@ def _produce_classes(version: int) -> tuple[type, type, type]:
     return module.ProduceRequest, module.TopicProduceData, module.PartitionProduceData
 
 
-def _produce(buf: bytes, pos: int, end: int, version: int) -> tuple[object, int]:
-    request_cls, topic_cls, partition_cls = _produce_classes(version)
+def _produce(
+    buf: bytes, pos: int, end: int, version: int, build: bool = False
+) -> tuple[object | None, int]:
+    """Walk a Produce body to its end; with ``build``, also make the request's kio objects
+    (only then: the walk alone is what every small Produce pays)."""
     flexible = version >= 9
-    view = memoryview(buf)
-    transactional_id, pos = _text(buf, pos, end, flexible, nullable=True)
-    pos = _fixed(pos, 6, end)
-    acks, timeout_ms = _ACKS_TIMEOUT.unpack_from(buf, pos - 6)
+    transactional_id, pos = _text(buf, pos, end, flexible, nullable=True, decode=build)
+    acks_at, pos = pos, _fixed(pos, 6, end)  # acks int16, timeout int32
     topics, pos = _array(buf, pos, end, flexible)
     topic_data = []
     for _ in range(topics):
-        name, pos = _text(buf, pos, end, flexible)
+        name, pos = _text(buf, pos, end, flexible, decode=build)
         partitions, pos = _array(buf, pos, end, flexible)
         partition_data = []
         for _ in range(partitions):
-            pos = _fixed(pos, 4, end)
-            (index,) = _I32.unpack_from(buf, pos - 4)
-            size, pos = _nullable_bytes(buf, pos, end, flexible)
-            records = view[pos - size : pos] if size >= 0 else None
-            partition_data.append(partition_cls(index=index, records=records))
+            index_at, pos = pos, _fixed(pos, 4, end)
+            size, pos = _nullable_bytes(buf, pos, end, flexible)  # records
+            if build:
+                partition_data.append((_I32.unpack_from(buf, index_at)[0], pos - size, size))
             if flexible:
                 pos = _no_tags(buf, pos, end)
-        topic_data.append(topic_cls(name=name, partition_data=tuple(partition_data)))
+        topic_data.append((name, partition_data))
         if flexible:
             pos = _no_tags(buf, pos, end)
     if flexible:
         pos = _no_tags(buf, pos, end)
+    if not build:
+        return None, pos
+    request_cls, topic_cls, partition_cls = _produce_classes(version)
+    view = memoryview(buf)
+    acks, timeout_ms = _ACKS_TIMEOUT.unpack_from(buf, acks_at)
     request = request_cls(
         transactional_id=transactional_id,
         acks=acks,
         timeout=datetime.timedelta(milliseconds=timeout_ms),
-        topic_data=tuple(topic_data),
+        topic_data=tuple(
+            topic_cls(
+                name=name,
+                partition_data=tuple(
+                    partition_cls(
+                        index=index, records=view[start : start + size] if size >= 0 else None
+                    )
+                    for index, start, size in partitions
+                ),
+            )
+            for name, partitions in topic_data
+        ),
     )
     return request, pos
 

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import struct
 import tracemalloc
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -73,6 +74,27 @@ def test_frames_without_tagged_fields_take_the_fast_path(key, version, data):
 PRODUCE_VERSIONS = [v for key, v in VERSIONS if key == ApiKey.PRODUCE]
 
 
+@pytest.mark.parametrize("size", [100, 1 << 20])
+def test_the_codec_views_the_records_of_large_produce_frames_only(size):
+    module = __import__(load_request_schema(ApiKey.PRODUCE, 9).__module__, fromlist=["x"])
+    records = b"r" * size
+    body = module.ProduceRequest(
+        transactional_id=None,
+        acks=-1,
+        timeout=timedelta(seconds=30),
+        topic_data=(
+            module.TopicProduceData(
+                name="t", partition_data=(module.PartitionProduceData(index=0, records=records),)
+            ),
+        ),
+    )
+    frame, _pos = frame_of(ApiKey.PRODUCE, 9, body)
+    decoded = codec.decode_request(bytearray(frame)).body
+    assert decoded == body
+    viewed = decoded.topic_data[0].partition_data[0].records
+    assert isinstance(viewed, memoryview) == (len(frame) >= codec.VIEW_RECORDS_BYTES)
+
+
 @pytest.mark.parametrize("version", PRODUCE_VERSIONS)
 @SETTINGS
 @given(data=st.data())
@@ -80,9 +102,9 @@ def test_a_produce_built_from_the_connections_frame_views_its_records(version, d
     """Equal to kio's own decoding, with each partition's records writable views into the
     frame (the log stamps offsets there) rather than copies."""
     body = data.draw(entities(load_request_schema(ApiKey.PRODUCE, version), tags=False))
-    frame, _pos = frame_of(ApiKey.PRODUCE, version, body)
+    frame, pos = frame_of(ApiKey.PRODUCE, version, body)
     owned = bytearray(frame)
-    built = codec.decode_request(owned).body
+    built = fast_requests.produce_request(owned, pos, version)
     assert built == body
     for topic in built.topic_data:
         for partition in topic.partition_data:
