@@ -74,18 +74,20 @@ def main() -> None:
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         b = BrokerProcess(Path(tmp) / "data")
-        out["start-up, empty (s)"] = timed_start(b)
-        out["RSS idle (MB)"] = rss_mb(b.proc.pid)
-        admin = AdminClient({"bootstrap.servers": b.bootstrap})  # kept: a dropped one aborts
-        admin.create_topics([NewTopic("bench", 1, 1)])["bench"].result(15)
-        out["produce (msg/s)"] = produce(b.bootstrap, "bench", args.records, args.size)
-        out["consume (msg/s)"] = consume(b.bootstrap, "bench", args.records)
-        out["RSS after load (MB)"] = rss_mb(b.proc.pid)
-        b.stop()
-        out["start-up after clean stop (s)"] = timed_start(b)
-        b.stop(signal.SIGKILL)
-        out["start-up after kill -9 (s)"] = timed_start(b)
-        b.stop()
+        try:
+            out["start-up, empty (s)"] = timed_start(b)
+            out["RSS idle (MB)"] = rss_mb(b.proc.pid)
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})  # kept: a dropped one aborts
+            admin.create_topics([NewTopic("bench", 1, 1)])["bench"].result(15)
+            out["produce (msg/s)"] = produce(b.bootstrap, "bench", args.records, args.size)
+            out["consume (msg/s)"] = consume(b.bootstrap, "bench", args.records)
+            out["RSS after load (MB)"] = rss_mb(b.proc.pid)
+            b.stop()
+            out["start-up after clean stop (s)"] = timed_start(b)
+            b.stop(signal.SIGKILL)
+            out["start-up after kill -9 (s)"] = timed_start(b)
+        finally:
+            b.stop()  # also when a step failed: no broker is left running
     width = max(len(k) for k in out)
     for k, v in out.items():
         print(f"{k:{width}}  {v:12,.3f}")
