@@ -1,18 +1,27 @@
 """FindCoordinator (key 10), v0-4: this broker coordinates every group.
 
-Transaction coordinators (key type 1) are not available: this broker has no transactions.
 v4+ asks for several keys at once (``coordinator_keys``).
+
+This broker has no transaction coordinator (key type 1). The lookup is refused with
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED, the one error every client (librdkafka, the Java
+client, kafka-python, aiokafka) treats as fatal here: COORDINATOR_NOT_AVAILABLE made a
+transactional producer retry until its timeout and then report a retriable error.
 """
 
 from __future__ import annotations
+
+import logging
 
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
+log = logging.getLogger("broker.producer")
+
 GROUP_KEY_TYPE = 0
 TRANSACTION_KEY_TYPE = 1
+NO_TRANSACTIONS = "transactions are not supported by this broker"
 
 
 def _refused(ctx, key_type: int, key: str) -> dict | None:
@@ -25,19 +34,20 @@ def _refused(ctx, key_type: int, key: str) -> dict | None:
         return None
     if ctx.authorize(AclOperation.DESCRIBE, rt, key):
         return None
-    return dict(error_code=code, error_message="Describe denied", node_id=-1, host="", port=-1)
+    return _failed(code, "Describe denied")
 
 
-def _answer(ctx, key_type: int) -> dict:
+def _failed(code: ErrorCode, message: str) -> dict:
+    return dict(error_code=code, error_message=message, node_id=-1, host="", port=-1)
+
+
+def _answer(ctx, key_type: int, key: str) -> dict:
     host, port = ctx.broker.endpoint(ctx.listener)
+    if key_type == TRANSACTION_KEY_TYPE:
+        log.info("refusing transactional producer %r: %s", key, NO_TRANSACTIONS)
+        return _failed(ErrorCode.transactional_id_authorization_failed, NO_TRANSACTIONS)
     if key_type != GROUP_KEY_TYPE:
-        return dict(
-            error_code=ErrorCode.coordinator_not_available,
-            error_message="this broker has no transaction coordinator",
-            node_id=-1,
-            host="",
-            port=-1,
-        )
+        return _failed(ErrorCode.invalid_request, f"unknown coordinator key type {key_type}")
     return dict(
         error_code=ErrorCode.none,
         error_message=None,
@@ -53,10 +63,12 @@ async def handle(ctx, request):
     if ctx.version >= 4:
         coordinators = tuple(
             ctx.make(
-                "Coordinator", key=key, **(_refused(ctx, key_type, key) or _answer(ctx, key_type))
+                "Coordinator",
+                key=key,
+                **(_refused(ctx, key_type, key) or _answer(ctx, key_type, key)),
             )
             for key in request.coordinator_keys
         )
         return ctx.respond(throttle_time=0, coordinators=coordinators)
-    answer = _refused(ctx, key_type, request.key) or _answer(ctx, key_type)
+    answer = _refused(ctx, key_type, request.key) or _answer(ctx, key_type, request.key)
     return ctx.respond(throttle_time=0, **answer)

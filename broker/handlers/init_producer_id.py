@@ -1,8 +1,8 @@
 """InitProducerId (key 22), v0-5: producer ids for idempotent producers.
 
 Each call allocates a fresh id at epoch 0 (ids come from blocks persisted in the metadata
-log, so they never repeat across restarts). Transactional ids are refused until the
-transaction coordinator exists.
+log, so they never repeat across restarts). Transactional ids are refused: this broker has
+no transaction coordinator yet.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from broker.errors import ErrorCode, KafkaError
+from broker.handlers.find_coordinator import NO_TRANSACTIONS
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
@@ -34,12 +35,15 @@ async def handle(ctx, request):
     if not allowed:
         return ctx.respond(throttle_time=0, error_code=refusal, producer_id=-1, producer_epoch=-1)
     if request.transactional_id is not None:
-        log.info(
-            "refusing transactional producer %r: transactions are not supported yet",
-            request.transactional_id,
-        )
+        # the code clients treat as fatal (see find_coordinator.py, which normally refuses
+        # a transactional producer before it gets here)
+        tid = request.transactional_id
+        log.info("refusing transactional producer %r: %s", tid, NO_TRANSACTIONS)
         return ctx.respond(
-            throttle_time=0, error_code=ErrorCode.invalid_request, producer_id=-1, producer_epoch=-1
+            throttle_time=0,
+            error_code=ErrorCode.transactional_id_authorization_failed,
+            producer_id=-1,
+            producer_epoch=-1,
         )
     try:
         producer_id = ctx.broker.controller.allocate_producer_id()
