@@ -1,4 +1,8 @@
-"""CreatePartitions (key 37), v0-3: grow a topic to a new total partition count."""
+"""CreatePartitions (key 37), v0-3: grow a topic to a new total partition count.
+
+A client may place the new partitions (one broker list each); the controller checks the
+placement (here: this broker alone) as Kafka does, rather than ignoring it.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ async def handle(ctx, request):
         try:
             if not ctx.authorize(AclOperation.ALTER, ResourceType.TOPIC, t.name):
                 raise KafkaError(ErrorCode.topic_authorization_failed, "Alter denied")
+            placed = None if t.assignments is None else [list(a.broker_ids) for a in t.assignments]
             ctx.broker.controller.create_partitions(
-                t.name, t.count, validate_only=request.validate_only
+                t.name, t.count, assignments=placed, validate_only=request.validate_only
             )
         except KafkaError as e:
             code, message = e.code, e.message
