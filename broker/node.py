@@ -30,6 +30,7 @@ from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import effective_values
 from broker.metrics import Metrics
 from broker.partition.partition import Partition, PartitionSettings, ProduceResult
+from broker.partition.record_policy import RecordPolicy
 from broker.security.acl.authorizer import AclAuthorizer
 from broker.security.credentials import MECHANISMS, from_password
 from broker.security.settings import ListenerSpec, build_listeners
@@ -275,6 +276,7 @@ class Broker:
             max_message_bytes=int(cfg["max.message.bytes"]),
             log_append_time=cfg["message.timestamp.type"] == "LogAppendTime",
             min_insync_replicas=int(cfg["min.insync.replicas"]),
+            record_policy=RecordPolicy.from_config(cfg),
         )
         return log_config, settings
 

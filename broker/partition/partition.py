@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from broker.errors import ErrorCode, KafkaError
 from broker.log.log import AppendResult, Log
 from broker.partition.producer_state import ProducerStateManager
+from broker.partition.record_policy import RecordPolicy
 from broker.protocol import records
 
 
@@ -26,6 +27,8 @@ class PartitionSettings:
     max_message_bytes: int = 1048588
     log_append_time: bool = False
     min_insync_replicas: int = 1
+    # compression.type, timestamp bounds, compaction's keys; None: batches stored as sent
+    record_policy: RecordPolicy | None = None
 
 
 @dataclass(slots=True)
@@ -84,10 +87,11 @@ class Partition:
         )
 
     def append(self, data: bytes | memoryview, acks: int) -> ProduceResult:
-        """Validate and append a producer's record batches (the bytes stay as sent).
+        """Validate and append a producer's record batches.
 
         Offsets are stamped into ``data`` itself when it is writable (a view into the
-        request's frame), into a copy otherwise.
+        request's frame), into a copy otherwise. The bytes stay as sent unless the topic's
+        record policy re-encodes a batch in the topic's compression codec.
         """
         if acks == -1 and len(self.isr) < self.settings.min_insync_replicas:
             raise KafkaError(
@@ -126,6 +130,14 @@ class Partition:
                         ErrorCode.duplicate_sequence_number,
                         "a duplicate batch inside a multi-batch produce",
                     )
+        policy = self.settings.record_policy
+        if policy is not None:
+            buf, batches = policy.apply(
+                buf,
+                batches,
+                max_message_bytes=self.settings.max_message_bytes,
+                partition_name=f"{self.topic}-{self.index}",
+            )
         append_time = int(time.time() * 1000) if self.settings.log_append_time else None
         result: AppendResult = self.log.append(
             buf, batches, leader_epoch=self.leader_epoch, log_append_time_ms=append_time

@@ -2,7 +2,8 @@
 
 The broker's hot path never decodes records: it validates the 61-byte batch header and the
 CRC-32C, then stamps the base offset (and, for LogAppendTime topics, the max timestamp) in
-place. Only tools, the metadata log and the cleaner build or decode whole records.
+place. Only tools, the metadata log, the cleaner and topics whose settings need the records
+(a compression.type other than producer, timestamp bounds, compaction's keys) decode them.
 
 On-disk and on-wire layout (big endian)::
 
@@ -279,7 +280,16 @@ def decode_batch(buf: bytes | bytearray | memoryview, pos: int = 0) -> Batch:
     """Decode every record of the batch at ``pos`` (decompressing as needed)."""
     h = parse_header(buf, pos)
     validate_batch(buf, pos, h)
-    payload = decompress(h.compression, memoryview(buf)[pos + HEADER_SIZE : pos + h.size])
+    return Batch(h, decode_records(h, batch_payload(buf, pos, h)))
+
+
+def batch_payload(buf: bytes | bytearray | memoryview, pos: int, header: BatchHeader) -> bytes:
+    """The records of the (validated) batch at ``pos`` as encoded bytes, decompressed."""
+    return decompress(header.compression, memoryview(buf)[pos + HEADER_SIZE : pos + header.size])
+
+
+def decode_records(h: BatchHeader, payload: bytes) -> list[Record]:
+    """The records of a batch with header ``h`` from its decompressed ``payload``."""
     records = []
     p = 0
     mv = memoryview(payload)
@@ -305,7 +315,7 @@ def decode_batch(buf: bytes | bytearray | memoryview, pos: int = 0) -> Batch:
             raise CorruptRecordError("record length does not match its fields")
         ts = h.max_timestamp if h.log_append_time else h.base_timestamp + ts_delta
         records.append(Record(h.base_offset + off_delta, ts, key, value, headers))
-    return Batch(h, records)
+    return records
 
 
 def _read_bytes(mv: memoryview, p: int) -> tuple[bytes | None, int]:
@@ -315,6 +325,30 @@ def _read_bytes(mv: memoryview, p: int) -> tuple[bytes | None, int]:
     if p + n > len(mv):
         raise CorruptRecordError("field length runs past the record")
     return bytes(mv[p : p + n]), p + n
+
+
+def recompress_batch(
+    buf: bytes | bytearray | memoryview,
+    pos: int,
+    header: BatchHeader,
+    codec: int,
+    payload: bytes | None = None,
+) -> bytearray:
+    """The batch at ``pos`` with its records compressed with ``codec`` instead.
+
+    The record bytes are kept as they are (keys, values, headers, offset and timestamp
+    deltas), and so is every header field but the codec bits of the attributes, the batch
+    length and the CRC-32C. ``payload`` is the batch's decompressed records if the caller
+    already has them.
+    """
+    if payload is None:
+        payload = batch_payload(buf, pos, header)
+    out = bytearray(memoryview(buf)[pos : pos + HEADER_SIZE])
+    out += compress(codec, payload)
+    _I32.pack_into(out, 8, len(out) - LOG_OVERHEAD)
+    _I16.pack_into(out, 21, (header.attributes & ~COMPRESSION_MASK) | codec)
+    _U32.pack_into(out, 17, crc_of(out, 0, len(out)))
+    return out
 
 
 def decode_batches(buf: bytes | bytearray | memoryview) -> Iterator[Batch]:

@@ -1,0 +1,141 @@
+"""Topic settings that reach into a produced batch's records, applied before offsets are set.
+
+Most produce checks read only the batch header. Three topic configs need the records, as in
+Apache Kafka's log validation:
+
+- ``compression.type`` other than ``producer``: a batch whose codec differs from the topic's
+  (``uncompressed`` meaning none) is stored re-encoded with the topic's codec. The record
+  bytes and every header field but the codec bits, the length and the CRC stay as sent.
+  Kafka's per-codec levels (``compression.gzip.level`` ...) are not topic configs here; the
+  codecs' default levels apply.
+- ``message.timestamp.before.max.ms`` / ``message.timestamp.after.max.ms`` (KIP-937), on
+  CreateTime topics: every record's timestamp (bar -1, "none") must lie within those bounds
+  of the broker's clock, else the batch is refused with INVALID_TIMESTAMP.
+- ``cleanup.policy`` containing ``compact``: every record needs a key, else INVALID_RECORD.
+
+A topic with none of these (the defaults) has no RecordPolicy, so its produce path decodes
+nothing and pays one attribute check.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from broker.config import LONG_MAX
+from broker.errors import ErrorCode, KafkaError
+from broker.protocol import records
+from broker.protocol.records import BatchHeader
+
+# compression.type values that name a codec; "producer" keeps each batch's own
+TOPIC_CODECS = {
+    "uncompressed": records.NONE,
+    "gzip": records.GZIP,
+    "snappy": records.SNAPPY,
+    "lz4": records.LZ4,
+    "zstd": records.ZSTD,
+}
+NO_TIMESTAMP = -1
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPolicy:
+    codec: int | None = None  # None: keep the producer's codec
+    before_max_ms: int | None = None  # None: no bound
+    after_max_ms: int | None = None
+    compacted: bool = False
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, str | None]) -> RecordPolicy | None:
+        """The policy of a topic's effective configs; None when no setting needs records."""
+        create_time = cfg["message.timestamp.type"] != "LogAppendTime"
+        policies = {p.strip() for p in (cfg["cleanup.policy"] or "").split(",")}
+        policy = cls(
+            codec=TOPIC_CODECS.get(cfg["compression.type"] or "producer"),
+            before_max_ms=_bound(cfg["message.timestamp.before.max.ms"]) if create_time else None,
+            after_max_ms=_bound(cfg["message.timestamp.after.max.ms"]) if create_time else None,
+            compacted="compact" in policies,
+        )
+        return None if policy == cls() else policy
+
+    @property
+    def reads_records(self) -> bool:
+        return self.compacted or self.before_max_ms is not None or self.after_max_ms is not None
+
+    def apply(
+        self,
+        buf: bytearray | memoryview,
+        batches: list[tuple[int, BatchHeader]],
+        *,
+        max_message_bytes: int,
+        partition_name: str,
+    ) -> tuple[bytearray | memoryview, list[tuple[int, BatchHeader]]]:
+        """Check the records of validated batches and re-encode those in another codec.
+
+        Returns ``buf`` and ``batches`` themselves when no batch changed, else a new buffer
+        holding every batch (re-encoded or as sent) and its headers. Raises KafkaError.
+        """
+        now = int(time.time() * 1000)
+        rebuilt: list[bytes | bytearray | memoryview] | None = None
+        view = memoryview(buf)
+        try:
+            for i, (pos, h) in enumerate(batches):
+                payload = None
+                if self.reads_records:
+                    payload = records.batch_payload(buf, pos, h)
+                    self._check(records.decode_records(h, payload), now, partition_name)
+                if self.codec is not None and h.compression != self.codec:
+                    if rebuilt is None:
+                        rebuilt = [view[p : p + b.size] for p, b in batches[:i]]
+                    batch = records.recompress_batch(buf, pos, h, self.codec, payload)
+                    if len(batch) > max_message_bytes:
+                        raise KafkaError(
+                            ErrorCode.message_too_large,
+                            f"batch of {len(batch)} bytes once compressed as "
+                            f"{records.CODEC_NAMES[self.codec]} exceeds max.message.bytes "
+                            f"{max_message_bytes}",
+                        )
+                    rebuilt.append(batch)
+                elif rebuilt is not None:
+                    rebuilt.append(view[pos : pos + h.size])
+        except records.CorruptRecordError as e:
+            raise KafkaError(ErrorCode.corrupt_message, str(e)) from e
+        if rebuilt is None:
+            return buf, batches
+        out = bytearray(b"".join(rebuilt))
+        return out, list(records.iter_batches(out))
+
+    def _check(self, recs: list[records.Record], now: int, partition_name: str) -> None:
+        before, after = self.before_max_ms, self.after_max_ms
+        for index, r in enumerate(recs):
+            if self.compacted and r.key is None:
+                raise KafkaError(
+                    ErrorCode.invalid_record,
+                    "Compacted topic cannot accept message without key in topic partition "
+                    f"{partition_name}.",
+                )
+            if r.timestamp == NO_TIMESTAMP:
+                continue
+            if before is not None and now - r.timestamp > before:
+                raise KafkaError(
+                    ErrorCode.invalid_timestamp,
+                    f"timestamp {r.timestamp} of record {index} in the batch is "
+                    f"{now - r.timestamp} ms before the broker's clock ({now}), more than "
+                    f"message.timestamp.before.max.ms {before}",
+                )
+            if after is not None and r.timestamp - now > after:
+                raise KafkaError(
+                    ErrorCode.invalid_timestamp,
+                    f"timestamp {r.timestamp} of record {index} in the batch is "
+                    f"{r.timestamp - now} ms after the broker's clock ({now}), more than "
+                    f"message.timestamp.after.max.ms {after}",
+                )
+
+
+def _bound(value: str | None) -> int | None:
+    """A timestamp bound in ms; None for Long.MAX_VALUE (Kafka's 'no bound') or unset."""
+    if value in (None, ""):
+        return None
+    n = int(value)
+    return None if n >= LONG_MAX else n

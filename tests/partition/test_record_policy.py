@@ -1,0 +1,187 @@
+"""Topic settings that need records: re-encoding in the topic's codec, timestamp bounds and
+keys on compacted topics, on their own and through Partition.append."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from broker.config import LONG_MAX
+from broker.errors import ErrorCode, KafkaError
+from broker.partition.partition import Partition, PartitionSettings
+from broker.partition.record_policy import RecordPolicy
+from broker.protocol import records
+from broker.protocol.records import Record
+from tests.log.helpers import open_log
+
+CODECS = [records.NONE, records.GZIP, records.SNAPPY, records.LZ4, records.ZSTD]
+DEFAULTS = {
+    "compression.type": "producer",
+    "message.timestamp.type": "CreateTime",
+    "message.timestamp.before.max.ms": str(LONG_MAX),
+    "message.timestamp.after.max.ms": str(LONG_MAX),
+    "cleanup.policy": "delete",
+}
+
+
+def sample_records() -> list[Record]:
+    """Records whose fields all matter: a gap in offsets, a timestamp below the first one,
+    null and empty keys and values, headers with a null value."""
+    return [
+        Record(0, 5_000, b"k0", b"v" * 300, [("h1", b"a"), ("h2", None)]),
+        Record(1, 4_000, None, b"", []),
+        Record(3, 9_000, b"", None, [("", b"")]),
+    ]
+
+
+def sample_batch(compression: int = records.NONE, **kw) -> bytes:
+    return records.build_batch(
+        sample_records(),
+        compression=compression,
+        producer_id=7,
+        producer_epoch=3,
+        base_sequence=40,
+        partition_leader_epoch=2,
+        transactional=True,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("source", CODECS)
+@pytest.mark.parametrize("target", CODECS)
+def test_recompression_keeps_every_field_but_the_codec(source, target):
+    sent = sample_batch(source)
+    h = records.parse_header(sent)
+    out = records.recompress_batch(sent, 0, h, target)
+
+    got = records.parse_header(out)
+    records.validate_batch(out, 0, got)  # the new CRC-32C is right
+    assert got.compression == target
+    assert got.size == len(out)
+    keep = [
+        "base_offset", "partition_leader_epoch", "last_offset_delta", "base_timestamp",
+        "max_timestamp", "producer_id", "producer_epoch", "base_sequence", "records_count",
+    ]  # fmt: skip
+    assert [getattr(got, f) for f in keep] == [getattr(h, f) for f in keep]
+    assert got.attributes & ~records.COMPRESSION_MASK == h.attributes & ~records.COMPRESSION_MASK
+    assert got.is_transactional
+    # the record bytes themselves are identical, so every delta survives exactly
+    assert records.batch_payload(out, 0, got) == records.batch_payload(sent, 0, h)
+    assert records.decode_batch(out).records == sample_records()
+    if source == records.NONE and target != records.NONE:
+        assert len(out) < len(sent)  # 300 'v's compress
+
+
+def test_no_policy_for_default_settings_and_one_field_per_setting():
+    assert RecordPolicy.from_config(DEFAULTS) is None
+    assert RecordPolicy.from_config({**DEFAULTS, "compression.type": "uncompressed"}) == (
+        RecordPolicy(codec=records.NONE)
+    )
+    assert RecordPolicy.from_config({**DEFAULTS, "cleanup.policy": "compact,delete"}) == (
+        RecordPolicy(compacted=True)
+    )
+    bounded = {**DEFAULTS, "message.timestamp.after.max.ms": "1000"}
+    assert RecordPolicy.from_config(bounded) == RecordPolicy(after_max_ms=1000)
+    # LogAppendTime topics replace the timestamps, so the bounds do not apply (as in Kafka)
+    assert RecordPolicy.from_config({**bounded, "message.timestamp.type": "LogAppendTime"}) is None
+
+
+def apply(policy: RecordPolicy, data: bytes, max_message_bytes: int = 1 << 20):
+    buf = bytearray(data)
+    batches = list(records.iter_batches(buf))
+    return buf, batches, policy.apply(
+        buf, batches, max_message_bytes=max_message_bytes, partition_name="t-0"
+    )
+
+
+def test_batches_already_in_the_topic_codec_are_left_in_place():
+    data = sample_batch(records.GZIP) + sample_batch(records.GZIP)
+    buf, batches, (out, out_batches) = apply(RecordPolicy(codec=records.GZIP), data)
+    assert out is buf and out_batches is batches
+
+
+def test_only_batches_in_another_codec_are_reencoded_among_several():
+    first, second = sample_batch(records.ZSTD), sample_batch(records.NONE)
+    _, _, (out, out_batches) = apply(RecordPolicy(codec=records.ZSTD), first + second)
+    assert bytes(out[: len(first)]) == first  # kept byte for byte
+    assert [h.compression for _, h in out_batches] == [records.ZSTD, records.ZSTD]
+    assert [pos for pos, _ in out_batches] == [0, len(first)]
+    assert out_batches[-1][0] + out_batches[-1][1].size == len(out)
+
+
+def test_a_batch_too_large_once_reencoded_is_refused():
+    data = records.build_batch([(b"k", bytes(range(256)) * 4)], compression=records.ZSTD)
+    with pytest.raises(KafkaError) as e:
+        apply(RecordPolicy(codec=records.GZIP), data, max_message_bytes=len(data) - 1)
+    assert e.value.code == ErrorCode.message_too_large
+
+
+@pytest.mark.parametrize("codec", [records.NONE, records.LZ4])
+def test_compacted_topics_refuse_keyless_records_even_compressed(codec):
+    policy = RecordPolicy(compacted=True)
+    keyed = records.build_batch([(b"a", b"1"), (b"", b"2"), (b"c", None)], compression=codec)
+    apply(policy, keyed)  # an empty key is a key; a null value is a tombstone
+    keyless = records.build_batch([(b"a", b"1"), (None, b"2")], compression=codec)
+    with pytest.raises(KafkaError) as e:
+        apply(policy, keyless)
+    assert e.value.code == ErrorCode.invalid_record
+    assert "Compacted topic cannot accept message without key" in e.value.message
+
+
+def stamped(*timestamps: int, compression: int = records.NONE) -> bytes:
+    recs = [Record(i, ts, b"k", b"v") for i, ts in enumerate(timestamps)]
+    return records.build_batch(recs, compression=compression)
+
+
+def test_timestamps_are_checked_record_by_record_against_both_bounds():
+    now = int(time.time() * 1000)
+    policy = RecordPolicy(before_max_ms=60_000, after_max_ms=60_000)
+    apply(policy, stamped(now - 30_000, now, now + 30_000, -1))  # -1: no timestamp, unchecked
+    for ts, side in [(now - 3_600_000, "before"), (now + 3_600_000, "after")]:
+        # the out-of-range record is neither first nor last: every record is looked at
+        with pytest.raises(KafkaError) as e:
+            apply(policy, stamped(now, ts, now, compression=records.SNAPPY))
+        assert e.value.code == ErrorCode.invalid_timestamp
+        assert f"message.timestamp.{side}.max.ms 60000" in e.value.message
+    # one bound alone leaves the other side open
+    apply(RecordPolicy(after_max_ms=60_000), stamped(0))
+    apply(RecordPolicy(before_max_ms=60_000), stamped(now + 3_600_000))
+
+
+def test_a_corrupt_compressed_payload_is_corrupt_message():
+    good = bytearray(sample_batch(records.GZIP))
+    good[records.HEADER_SIZE + 12 :] = b"\x00" * (len(good) - records.HEADER_SIZE - 12)
+    records._U32.pack_into(good, 17, records.crc_of(good, 0, len(good)))  # CRC fine, data not
+    with pytest.raises(KafkaError) as e:
+        apply(RecordPolicy(codec=records.ZSTD), bytes(good))
+    assert e.value.code == ErrorCode.corrupt_message
+
+
+def partition(tmp_path, policy: RecordPolicy | None) -> Partition:
+    p = Partition("t", 0, uuid.uuid4(), open_log(tmp_path / "t-0"), 1, [1], [1])
+    p.settings = PartitionSettings(record_policy=policy)
+    return p
+
+
+def test_append_stores_reencoded_batches_with_offsets_and_dedups_retries(tmp_path):
+    p = partition(tmp_path, RecordPolicy(codec=records.GZIP))
+    p.append(records.build_batch([(b"x", b"y")]), acks=-1)
+    sent = sample_batch()
+    assert p.append(sent, acks=-1).base_offset == 1
+    # the producer's retry of the same batch is answered with the first append's offset
+    assert p.append(sent, acks=-1).base_offset == 1
+    stored = p.read(0, 1 << 20, min_one=True)
+    batches = list(records.decode_batches(stored))
+    assert [b.header.compression for b in batches] == [records.GZIP, records.GZIP]
+    assert [(b.header.base_offset, b.header.last_offset) for b in batches] == [(0, 0), (1, 4)]
+    assert [r.offset - 1 for r in batches[1].records] == [r.offset for r in sample_records()]
+    assert batches[1].header.base_sequence == 40 and p.log_end_offset == 5
+
+
+def test_append_refuses_a_batch_without_storing_any(tmp_path):
+    p = partition(tmp_path, RecordPolicy(compacted=True, codec=records.ZSTD))
+    with pytest.raises(KafkaError):
+        p.append(records.build_batch([(b"a", b"1")]) + sample_batch(), acks=-1)
+    assert p.log_end_offset == 0
