@@ -84,7 +84,7 @@ class RecordPolicy:
                 payload = None
                 if self.reads_records:
                     payload = records.batch_payload(buf, pos, h)
-                    self._check(records.decode_records(h, payload), now, partition_name)
+                    self._check(records.record_stamps(h, payload), now, partition_name)
                 if self.codec is not None and h.compression != self.codec:
                     if rebuilt is None:
                         rebuilt = [view[p : p + b.size] for p, b in batches[:i]]
@@ -106,31 +106,29 @@ class RecordPolicy:
         out = bytearray(b"".join(rebuilt))
         return out, list(records.iter_batches(out))
 
-    def _check(self, recs: list[records.Record], now: int, partition_name: str) -> None:
+    def _check(self, stamps: list[tuple[int, bool]], now: int, partition_name: str) -> None:
         before, after = self.before_max_ms, self.after_max_ms
-        for index, r in enumerate(recs):
-            if self.compacted and r.key is None:
+        for index, (ts, has_key) in enumerate(stamps):
+            if self.compacted and not has_key:
                 raise KafkaError(
                     ErrorCode.invalid_record,
                     "Compacted topic cannot accept message without key in topic partition "
                     f"{partition_name}.",
                 )
-            if r.timestamp == NO_TIMESTAMP:
+            if ts == NO_TIMESTAMP:
                 continue
-            if before is not None and now - r.timestamp > before:
-                raise KafkaError(
-                    ErrorCode.invalid_timestamp,
-                    f"timestamp {r.timestamp} of record {index} in the batch is "
-                    f"{now - r.timestamp} ms before the broker's clock ({now}), more than "
-                    f"message.timestamp.before.max.ms {before}",
-                )
-            if after is not None and r.timestamp - now > after:
-                raise KafkaError(
-                    ErrorCode.invalid_timestamp,
-                    f"timestamp {r.timestamp} of record {index} in the batch is "
-                    f"{r.timestamp - now} ms after the broker's clock ({now}), more than "
-                    f"message.timestamp.after.max.ms {after}",
-                )
+            if before is not None and now - ts > before:
+                raise _out_of_bounds(ts, index, now, "before", before)
+            if after is not None and ts - now > after:
+                raise _out_of_bounds(ts, index, now, "after", after)
+
+
+def _out_of_bounds(ts: int, index: int, now: int, side: str, bound: int) -> KafkaError:
+    return KafkaError(
+        ErrorCode.invalid_timestamp,
+        f"timestamp {ts} of record {index} in the batch is {abs(now - ts)} ms {side} the "
+        f"broker's clock ({now}), more than message.timestamp.{side}.max.ms {bound}",
+    )
 
 
 def _bound(value: str | None) -> int | None:

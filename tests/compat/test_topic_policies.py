@@ -23,19 +23,13 @@ from confluent_kafka.admin import (
 )
 from kio.schema.errors import ErrorCode
 
+from broker.partition.record_policy import TOPIC_CODECS
 from broker.protocol import records
 from tests.harness import BrokerProcess, wait_for
 from tests.network.test_bad_input import produce as wire_produce
 from tests.wire import WireClient
 
-CODEC_IDS = {
-    "none": records.NONE,
-    "uncompressed": records.NONE,
-    "gzip": records.GZIP,
-    "snappy": records.SNAPPY,
-    "lz4": records.LZ4,
-    "zstd": records.ZSTD,
-}
+CODEC_IDS = {"none": records.NONE, **TOPIC_CODECS}  # producer's names, then the topic's
 HOUR_MS = 3_600_000
 INVALID_TIMESTAMP, INVALID_RECORD = 32, 87
 

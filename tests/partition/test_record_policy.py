@@ -3,6 +3,7 @@ keys on compacted topics, on their own and through Partition.append."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 
@@ -72,6 +73,16 @@ def test_recompression_keeps_every_field_but_the_codec(source, target):
     assert records.decode_batch(out).records == sample_records()
     if source == records.NONE and target != records.NONE:
         assert len(out) < len(sent)  # 300 'v's compress
+
+
+@pytest.mark.parametrize("log_append_time", [False, True])
+def test_record_stamps_agree_with_decoded_records(log_append_time):
+    data = sample_batch(records.SNAPPY, log_append_time=log_append_time)
+    h = records.parse_header(data)
+    decoded = records.decode_batch(data).records
+    stamps = records.record_stamps(h, records.batch_payload(data, 0, h))
+    assert stamps == [(r.timestamp, r.key is not None) for r in decoded]
+    assert [has_key for _, has_key in stamps] == [True, False, True]
 
 
 def test_no_policy_for_default_settings_and_one_field_per_setting():
@@ -148,6 +159,47 @@ def test_timestamps_are_checked_record_by_record_against_both_bounds():
     # one bound alone leaves the other side open
     apply(RecordPolicy(after_max_ms=60_000), stamped(0))
     apply(RecordPolicy(before_max_ms=60_000), stamped(now + 3_600_000))
+
+
+class FrozenClock:
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def time(self) -> float:
+        return self.ms / 1000
+
+
+def with_header(data: bytes, **fields: int) -> bytes:
+    """``data`` with header fields overwritten (and the CRC made right again), records kept."""
+    h = records.parse_header(data)
+    for name, value in fields.items():
+        setattr(h, name, value)
+    out = bytearray(records._HEADER.pack(*dataclasses.astuple(h)) + data[records.HEADER_SIZE :])
+    records._U32.pack_into(out, 17, records.crc_of(out, 0, len(out)))
+    return bytes(out)
+
+
+def test_timestamp_bounds_are_inclusive_and_read_from_the_records_not_the_header(monkeypatch):
+    now = 1_700_000_000_000
+    monkeypatch.setattr("broker.partition.record_policy.time", FrozenClock(now))
+    policy = RecordPolicy(before_max_ms=1_000, after_max_ms=1_000)
+    apply(policy, stamped(now - 1_000, now + 1_000))  # exactly on both bounds
+    for ts in (now - 1_001, now + 1_001):
+        with pytest.raises(KafkaError):
+            apply(policy, stamped(ts))
+    # The header's first and max timestamps in range, a record out of it: a second record
+    # 60 ms before the first (a negative delta), or a max timestamp that understates.
+    early = stamped(now - 990, now - 990)
+    # the last record is 9 bytes: length, attributes, timestamp delta, offset delta, ...
+    early = early[:-7] + bytes([records._zigzag(-60)]) + early[-6:]
+    early = with_header(early, max_timestamp=now - 990)
+    assert records.parse_header(early).base_timestamp == now - 990
+    assert [r.timestamp for r in records.decode_batch(early).records] == [now - 990, now - 1050]
+    late = with_header(stamped(now, now + 5_000), max_timestamp=now)
+    for batch in (early, late):
+        with pytest.raises(KafkaError) as e:
+            apply(policy, batch)
+        assert e.value.code == ErrorCode.invalid_timestamp
 
 
 def test_a_corrupt_compressed_payload_is_corrupt_message():
