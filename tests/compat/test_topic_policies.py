@@ -167,7 +167,16 @@ def test_the_broker_default_compression_type_applies_to_topics_without_one(broke
         send(b.bootstrap, topic, sent, **{"compression.type": "lz4"})
     assert {h.compression for h in stored_batches(b, "default-codec")} == {records.GZIP}
     assert {h.compression for h in stored_batches(b, "own-codec")} == {records.LZ4}
-    assert consume(b.bootstrap, "default-codec", len(sent)) == sent
+
+    # a dynamic per-broker value (node 1) applies from the next batch on
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    zstd = ConfigEntry("compression.type", "zstd", incremental_operation=AlterConfigOpType.SET)
+    resource = ConfigResource("BROKER", "1", incremental_configs=[zstd])
+    admin.incremental_alter_configs([resource])[resource].result(15)
+    send(b.bootstrap, "default-codec", sent, **{"compression.type": "lz4"})
+    codecs = [h.compression for h in stored_batches(b, "default-codec")]
+    assert set(codecs) == {records.GZIP, records.ZSTD} and codecs[-1] == records.ZSTD
+    assert consume(b.bootstrap, "default-codec", 2 * len(sent)) == sent + sent
 
 
 def test_idempotent_producer_sequences_hold_across_reencoding(shared_broker):
