@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kio.schema.errors import ErrorCode
 
-__all__ = ["ErrorCode", "KafkaError"]
+__all__ = ["ErrorCode", "KafkaError", "RecordError"]
 
 
 class KafkaError(Exception):
@@ -17,3 +17,12 @@ class KafkaError(Exception):
 
     def __repr__(self) -> str:
         return f"KafkaError({self.code.name}, {self.message!r})"
+
+
+class RecordError(KafkaError):
+    """A batch refused for one of its records: Produce v8+ names it in ``record_errors``
+    (KIP-467) by its index in the batch."""
+
+    def __init__(self, code: ErrorCode, message: str, index: int) -> None:
+        super().__init__(code, message)
+        self.index = index

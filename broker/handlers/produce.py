@@ -1,7 +1,8 @@
 """Produce (key 0), v3-11 served (advertised from v0, see protocol/apis.py).
 
 Batches are validated (magic 2, sizes, CRC-32C, max.message.bytes, producer sequence) and
-appended as received, with offsets assigned in place. acks=0 gets no response at all.
+appended as received, with offsets assigned in place. acks=0 gets no response at all. A batch
+refused for one of its records names it in ``record_errors`` (v8+, KIP-467).
 Single node: the ISR is this broker, so acks=1 and acks=all are both satisfied on append.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from broker.errors import ErrorCode, KafkaError
+from broker.errors import ErrorCode, KafkaError, RecordError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
@@ -27,6 +28,7 @@ async def handle(ctx, request):
         parts = []
         for pd in topic_data.partition_data:
             base_offset, append_time, log_start, code, message = -1, -1, -1, ErrorCode.none, None
+            record_errors = ()
             try:
                 if acks not in (0, 1, -1):
                     raise KafkaError(
@@ -53,6 +55,14 @@ async def handle(ctx, request):
                 log_start = result.log_start_offset
             except KafkaError as e:
                 code, message = e.code, e.message
+                if isinstance(e, RecordError):
+                    record_errors = (
+                        ctx.make(
+                            "BatchIndexAndErrorMessage",
+                            batch_index=e.index,
+                            batch_index_error_message=message,
+                        ),
+                    )
                 if code not in (
                     ErrorCode.unknown_topic_or_partition,
                     ErrorCode.topic_authorization_failed,
@@ -66,7 +76,7 @@ async def handle(ctx, request):
                     base_offset=base_offset,
                     log_append_time=append_time,
                     log_start_offset=log_start,
-                    record_errors=(),
+                    record_errors=record_errors,
                     error_message=message,
                 )
             )

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from broker.config import LONG_MAX
-from broker.errors import ErrorCode, KafkaError
+from broker.errors import ErrorCode, KafkaError, RecordError
 from broker.protocol import records
 from broker.protocol.records import BatchHeader
 
@@ -110,10 +110,11 @@ class RecordPolicy:
         before, after = self.before_max_ms, self.after_max_ms
         for index, (ts, has_key) in enumerate(stamps):
             if self.compacted and not has_key:
-                raise KafkaError(
+                raise RecordError(
                     ErrorCode.invalid_record,
                     "Compacted topic cannot accept message without key in topic partition "
                     f"{partition_name}.",
+                    index,
                 )
             if ts == NO_TIMESTAMP:
                 continue
@@ -123,11 +124,12 @@ class RecordPolicy:
                 raise _out_of_bounds(ts, index, now, "after", after)
 
 
-def _out_of_bounds(ts: int, index: int, now: int, side: str, bound: int) -> KafkaError:
-    return KafkaError(
+def _out_of_bounds(ts: int, index: int, now: int, side: str, bound: int) -> RecordError:
+    return RecordError(
         ErrorCode.invalid_timestamp,
         f"timestamp {ts} of record {index} in the batch is {abs(now - ts)} ms {side} the "
         f"broker's clock ({now}), more than message.timestamp.{side}.max.ms {bound}",
+        index,
     )
 
 

@@ -224,6 +224,10 @@ def test_timestamps_outside_the_bounds_are_refused_with_invalid_timestamp(shared
         resp = wire_produce(c, topic, old)
     assert resp.error_code == ErrorCode.invalid_timestamp
     assert f"message.timestamp.before.max.ms {HOUR_MS}" in resp.error_message
+    # and names the record (KIP-467)
+    assert [(e.batch_index, e.batch_index_error_message) for e in resp.record_errors] == [
+        (0, resp.error_message)
+    ]
 
 
 def test_log_append_time_topics_ignore_the_bounds(shared_broker):
@@ -264,4 +268,7 @@ def test_compacted_topics_refuse_records_without_a_key(shared_broker):
         resp = wire_produce(c, topic, records.build_batch([(b"d", b"4"), (None, b"5")]))
     assert resp.error_code == ErrorCode.invalid_record
     assert "Compacted topic cannot accept message without key" in resp.error_message
+    assert [(e.batch_index, e.batch_index_error_message) for e in resp.record_errors] == [
+        (1, resp.error_message)
+    ]
     assert sum(h.records_count for h in stored_batches(shared_broker, topic)) == 3
