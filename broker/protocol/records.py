@@ -22,7 +22,7 @@ leader epoch may be rewritten without recomputing it.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import crc32c
@@ -234,23 +234,54 @@ def compress(codec: int, data: bytes) -> bytes:
     raise CorruptRecordError(f"unknown compression codec {codec}")
 
 
+# What a batch's records may take once decompressed. A few kilobytes of zstd can claim
+# gigabytes (a decompression bomb), and produce-time checks and the cleaner decompress what
+# producers sent. Clients build batches of about a megabyte before compression.
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+
+
 def decompress(codec: int, data: bytes | memoryview) -> bytes:
+    """``data`` decompressed; CorruptRecordError past MAX_DECOMPRESSED_BYTES or if corrupt."""
     import cramjam
 
     try:
         if codec == NONE:
             return bytes(data)
         if codec == GZIP:
-            return bytes(cramjam.gzip.decompress(bytes(data)))
+            return _bounded(cramjam.gzip.decompress_into, bytes(data))
         if codec == SNAPPY:
             return _snappy_decompress(bytes(data))
         if codec == LZ4:
-            return bytes(cramjam.lz4.decompress(bytes(data)))
+            return _bounded(cramjam.lz4.decompress_into, bytes(data))
         if codec == ZSTD:
-            return bytes(cramjam.zstd.decompress(bytes(data)))
+            return _bounded(cramjam.zstd.decompress_into, bytes(data))
     except cramjam.DecompressionError as e:
         raise CorruptRecordError(f"{CODEC_NAMES[codec]} data does not decompress: {e}") from e
     raise CorruptRecordError(f"unknown compression codec {codec}")
+
+
+def _bounded(decompress_into: Callable[[bytes, bytearray], int], data: bytes) -> bytes:
+    """Decompress into buffers that grow (x4) up to the limit: the output is never larger."""
+    import cramjam
+
+    size = min(MAX_DECOMPRESSED_BYTES, max(64 * 1024, 8 * len(data)))
+    while True:
+        out = bytearray(size)
+        try:
+            n = decompress_into(data, out)
+        except cramjam.DecompressionError as e:
+            if "whole buffer" not in str(e):  # cramjam's words for "the output is full"
+                raise
+            if size == MAX_DECOMPRESSED_BYTES:
+                raise _too_large() from e
+            size = min(MAX_DECOMPRESSED_BYTES, size * 4)
+            continue
+        del out[n:]
+        return bytes(out)
+
+
+def _too_large() -> CorruptRecordError:
+    return CorruptRecordError(f"records decompress to more than {MAX_DECOMPRESSED_BYTES} bytes")
 
 
 _XERIAL_MAGIC = b"\x82SNAPPY\x00"
@@ -261,17 +292,24 @@ def _xerial_frame(raw: bytes) -> bytes:
 
 
 def _snappy_decompress(data: bytes) -> bytes:
+    """Raw snappy or xerial's framing of it; each block's length is read before it is
+    decompressed, so the limit holds without decompressing past it."""
     import cramjam
 
+    def block(raw: bytes, budget: int) -> bytes:
+        if cramjam.snappy.decompress_raw_len(raw) > budget:
+            raise _too_large()
+        return bytes(cramjam.snappy.decompress_raw(raw))
+
     if not data.startswith(_XERIAL_MAGIC):
-        return bytes(cramjam.snappy.decompress_raw(data))
+        return block(data, MAX_DECOMPRESSED_BYTES)
     out, pos = bytearray(), 16
     while pos < len(data):
         (n,) = _I32.unpack_from(data, pos)
         pos += 4
         if n < 0 or pos + n > len(data):
             raise CorruptRecordError("xerial snappy block is truncated")
-        out += cramjam.snappy.decompress_raw(data[pos : pos + n])
+        out += block(data[pos : pos + n], MAX_DECOMPRESSED_BYTES - len(out))
         pos += n
     return bytes(out)
 

@@ -272,3 +272,20 @@ def test_compacted_topics_refuse_records_without_a_key(shared_broker):
         (1, resp.error_message)
     ]
     assert sum(h.records_count for h in stored_batches(shared_broker, topic)) == 3
+
+
+def test_a_decompression_bomb_is_refused_and_the_broker_carries_on(shared_broker):
+    """Two kilobytes of zstd claiming more than the limit: CORRUPT_MESSAGE, nothing stored."""
+    bs = shared_broker.bootstrap
+    topic = "compacted-bomb"
+    create(bs, topic, {"cleanup.policy": "compact"})
+    bomb = records.build_batch(
+        [(b"k", bytes(records.MAX_DECOMPRESSED_BYTES))], compression=records.ZSTD
+    )
+    assert len(bomb) < 64 * 1024
+    with WireClient(bs) as c:
+        resp = wire_produce(c, topic, bomb)
+        assert resp.error_code == ErrorCode.corrupt_message
+        assert "decompress to more than" in resp.error_message
+        assert wire_produce(c, topic, records.build_batch([(b"k", b"v")])).error_code == 0
+    assert [(k, v) for k, v, _, _ in consume(bs, topic, 1)] == [(b"k", b"v")]

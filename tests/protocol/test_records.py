@@ -92,3 +92,26 @@ def test_varints_round_trip(n):
     out = bytearray()
     R.write_varint(out, n)
     assert R.read_varint(bytes(out), 0) == (n, len(out))
+
+
+@pytest.mark.parametrize("codec", [R.GZIP, R.SNAPPY, R.LZ4, R.ZSTD])
+def test_a_decompression_bomb_stops_at_the_limit(codec, monkeypatch):
+    import tracemalloc
+
+    limit = 1 << 20
+    monkeypatch.setattr(R, "MAX_DECOMPRESSED_BYTES", limit)
+    assert R.decompress(codec, R.compress(codec, b"\0" * limit)) == b"\0" * limit
+    bomb = R.compress(codec, b"\0" * (16 * limit))
+    tracemalloc.start()
+    try:
+        with pytest.raises(R.CorruptRecordError, match="decompress to more than"):
+            R.decompress(codec, bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * limit + len(bomb)  # buffers up to the limit, never the 16 MiB
+
+
+def test_corrupt_compressed_data_is_corrupt_not_too_large():
+    with pytest.raises(R.CorruptRecordError, match="does not decompress"):
+        R.decompress(R.ZSTD, b"\x28\xb5\x2f\xfd" + b"garbage" * 10)
