@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,6 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KCTL = [sys.executable, "-m", "kctl"]
+
+
+def interruptible() -> None:
+    """Popen's preexec_fn for a child a test will Ctrl-C: a shell without job control starts
+    background jobs with SIGINT ignored, and the child (Python too) would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def closed_port() -> int:

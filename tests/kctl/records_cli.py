@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-KCTL = [sys.executable, "-m", "kctl"]
+from tests.kctl.kctl_cli import KCTL
 
 
 def kctl_env(tmp: Path, bootstrap: str | None) -> dict[str, str]:

@@ -11,6 +11,7 @@ import pytest
 from confluent_kafka import Producer
 
 from tests.harness import wait_for
+from tests.kctl.kctl_cli import interruptible
 from tests.kctl.records_cli import KCTL, jsonl, kctl_env, new_topic, run
 
 N = 10
@@ -193,6 +194,7 @@ def test_ctrl_c_exits_130_cleanly(filled, tmp_path):
         stderr=subprocess.PIPE,
         env=kctl_env(tmp_path, bs),
         start_new_session=True,
+        preexec_fn=interruptible,
     )
     try:
         first = proc.stdout.readline()  # records are flushed as they arrive

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.harness import wait_for
-from tests.kctl.kctl_cli import KCTL, Kctl, closed_port, one_error_line
+from tests.kctl.kctl_cli import KCTL, Kctl, closed_port, interruptible, one_error_line
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_ctrl_c_exits_130_without_traceback(kctl, silent):
     proc = subprocess.Popen(
         [*KCTL, "cluster", "info", "-b", f"127.0.0.1:{silent.port}", "--timeout", "60"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=kctl.env(),
+        text=True, env=kctl.env(), preexec_fn=interruptible,
     )
     try:
         # Once librdkafka has connected, kctl is waiting on the cluster.

@@ -15,6 +15,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from tests.harness import wait_for
+from tests.kctl.kctl_cli import interruptible
 from tests.kctl.records_cli import KCTL, kctl_env, new_topic, run
 
 
@@ -144,6 +145,7 @@ def test_follow_survives_rotation_and_truncation(shared_broker, tmp_path):
         stderr=subprocess.PIPE,
         env=kctl_env(tmp_path, bs),
         start_new_session=True,
+        preexec_fn=interruptible,
     )
     try:
         os.set_blocking(proc.stderr.fileno(), False)
