@@ -128,6 +128,20 @@ def one_of(*choices: str) -> OneOf:
     return OneOf(tuple(choices))
 
 
+@dataclass(frozen=True, slots=True)
+class OrExactly:
+    """``value`` itself, or what ``rest`` accepts (gzip's level: -1 for its default, or 1-9)."""
+
+    value: Any
+    rest: Validator
+
+    def check(self, value: Any) -> str | None:
+        if value == self.value:
+            return None
+        problem = self.rest.check(value)
+        return None if problem is None else f"{problem}, or {_num(self.value)}"
+
+
 def _num(n: float | None) -> str:
     return str(int(n)) if isinstance(n, float) and n.is_integer() else str(n)
 
@@ -277,6 +291,12 @@ def default_data_dir() -> str:
 
 
 _COMPRESSION = ("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")
+# (codec, default level, doc, validator) of Kafka's per-codec compression levels (KIP-390)
+COMPRESSION_LEVELS = (
+    ("gzip", -1, "gzip level when the broker compresses; -1 is 6.", OrExactly(-1, between(1, 9))),
+    ("lz4", 9, "lz4 level when the broker compresses.", between(1, 17)),
+    ("zstd", 3, "zstd level when the broker compresses.", between(-131072, 22)),
+)
 
 _D = ConfigDef
 DEFINITIONS: dict[str, ConfigDef] = {
@@ -390,6 +410,11 @@ DEFINITIONS: dict[str, ConfigDef] = {
             one_of(*_COMPRESSION),
             HIGH,
             dynamic=True,
+        ),
+        # KIP-390: the level the broker compresses with when it re-encodes a batch.
+        *(
+            _D(f"compression.{codec}.level", "int", default, doc, validator, MEDIUM, dynamic=True)
+            for codec, default, doc, validator in COMPRESSION_LEVELS
         ),
         # Log segments and retention.
         _D(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from broker.config import (
+    COMPRESSION_LEVELS,
     CONFIG_TYPES,
     DEFAULT_CONFIG,
     DYNAMIC_TOPIC_CONFIG,
@@ -72,6 +73,10 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
             "Compression of stored batches; producer keeps the producer's.",
             one_of(*COMPRESSION_TYPES),
             "compression.type",
+        ),
+        *(
+            _t(f"compression.{c}.level", "int", d, doc, v, f"compression.{c}.level")
+            for c, d, doc, v in COMPRESSION_LEVELS
         ),
         _t(
             "delete.retention.ms",

@@ -5,9 +5,9 @@ Apache Kafka's log validation:
 
 - ``compression.type`` other than ``producer``: a batch whose codec differs from the topic's
   (``uncompressed`` meaning none) is stored re-encoded with the topic's codec. The record
-  bytes and every header field but the codec bits, the length and the CRC stay as sent.
-  Kafka's per-codec levels (``compression.gzip.level`` ...) are not topic configs here; the
-  codecs' default levels apply.
+  bytes and every header field but the codec bits, the length and the CRC stay as sent. The
+  codec's level is ``compression.<codec>.level`` (KIP-390); a batch already in the topic's
+  codec is kept whatever its level, as in Kafka.
 - ``message.timestamp.before.max.ms`` / ``message.timestamp.after.max.ms`` (KIP-937), on
   CreateTime topics: every record's timestamp (bar -1, "none") must lie within those bounds
   of the broker's clock, else the batch is refused with INVALID_TIMESTAMP.
@@ -42,6 +42,7 @@ NO_TIMESTAMP = -1
 @dataclass(frozen=True, slots=True)
 class RecordPolicy:
     codec: int | None = None  # None: keep the producer's codec
+    level: int | None = None  # the codec's level; None: its default
     before_max_ms: int | None = None  # None: no bound
     after_max_ms: int | None = None
     compacted: bool = False
@@ -51,8 +52,10 @@ class RecordPolicy:
         """The policy of a topic's effective configs; None when no setting needs records."""
         create_time = cfg["message.timestamp.type"] != "LogAppendTime"
         policies = {p.strip() for p in (cfg["cleanup.policy"] or "").split(",")}
+        codec = TOPIC_CODECS.get(cfg["compression.type"] or "producer")
         policy = cls(
-            codec=TOPIC_CODECS.get(cfg["compression.type"] or "producer"),
+            codec=codec,
+            level=_level(codec, cfg),
             before_max_ms=_bound(cfg["message.timestamp.before.max.ms"]) if create_time else None,
             after_max_ms=_bound(cfg["message.timestamp.after.max.ms"]) if create_time else None,
             compacted="compact" in policies,
@@ -88,7 +91,7 @@ class RecordPolicy:
                 if self.codec is not None and h.compression != self.codec:
                     if rebuilt is None:
                         rebuilt = [view[p : p + b.size] for p, b in batches[:i]]
-                    batch = records.recompress_batch(buf, pos, h, self.codec, payload)
+                    batch = records.recompress_batch(buf, pos, h, self.codec, payload, self.level)
                     if len(batch) > max_message_bytes:
                         raise KafkaError(
                             ErrorCode.message_too_large,
@@ -131,6 +134,14 @@ def _out_of_bounds(ts: int, index: int, now: int, side: str, bound: int) -> Reco
         f"broker's clock ({now}), more than message.timestamp.{side}.max.ms {bound}",
         index,
     )
+
+
+def _level(codec: int | None, cfg: Mapping[str, str | None]) -> int | None:
+    """The level configured for ``codec`` (KIP-390), None for the codec's own default."""
+    if codec not in (records.GZIP, records.LZ4, records.ZSTD):
+        return None
+    level = int(cfg[f"compression.{records.CODEC_NAMES[codec]}.level"] or -1)
+    return None if codec == records.GZIP and level == -1 else level  # gzip's -1 is 6
 
 
 def _bound(value: str | None) -> int | None:

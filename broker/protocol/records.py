@@ -217,20 +217,21 @@ class Batch:
     records: list[Record]
 
 
-def compress(codec: int, data: bytes) -> bytes:
+def compress(codec: int, data: bytes, level: int | None = None) -> bytes:
+    """``data`` compressed with ``codec``, at ``level`` (None: the codec's default)."""
     import cramjam
 
     if codec == NONE:
         return data
     if codec == GZIP:
-        return bytes(cramjam.gzip.compress(data))
+        return bytes(cramjam.gzip.compress(data, level=level))
     if codec == SNAPPY:
         # The Java client reads snappy in xerial's framing; librdkafka reads both.
         return _xerial_frame(bytes(cramjam.snappy.compress_raw(data)))
     if codec == LZ4:
-        return bytes(cramjam.lz4.compress(data))
+        return bytes(cramjam.lz4.compress(data, level=level))
     if codec == ZSTD:
-        return bytes(cramjam.zstd.compress(data))
+        return bytes(cramjam.zstd.compress(data, level=level))
     raise CorruptRecordError(f"unknown compression codec {codec}")
 
 
@@ -394,8 +395,9 @@ def recompress_batch(
     header: BatchHeader,
     codec: int,
     payload: bytes | None = None,
+    level: int | None = None,
 ) -> bytearray:
-    """The batch at ``pos`` with its records compressed with ``codec`` instead.
+    """The batch at ``pos`` with its records compressed with ``codec`` (at ``level``) instead.
 
     The record bytes are kept as they are (keys, values, headers, offset and timestamp
     deltas), and so is every header field but the codec bits of the attributes, the batch
@@ -405,7 +407,7 @@ def recompress_batch(
     if payload is None:
         payload = batch_payload(buf, pos, header)
     out = bytearray(memoryview(buf)[pos : pos + HEADER_SIZE])
-    out += compress(codec, payload)
+    out += compress(codec, payload, level)
     _I32.pack_into(out, 8, len(out) - LOG_OVERHEAD)
     _I16.pack_into(out, 21, (header.attributes & ~COMPRESSION_MASK) | codec)
     _U32.pack_into(out, 17, crc_of(out, 0, len(out)))

@@ -158,6 +158,24 @@ def test_producer_keeps_each_batch_as_sent_and_a_change_applies_to_new_batches(s
     assert consume(bs, topic, 20) == first + second
 
 
+def test_the_topic_compression_level_is_applied_and_described(shared_broker):
+    bs = shared_broker.bootstrap
+    sent = sample(200)
+    size = {}
+    for level in ("1", "19"):
+        topic = f"zstd-level-{level}"
+        create(bs, topic, {"compression.type": "zstd", "compression.zstd.level": level})
+        send(bs, topic, sent)
+        assert consume(bs, topic, 200) == sent
+        size[level] = sum(h.size for h in stored_batches(shared_broker, topic))
+    assert size["19"] < size["1"]
+    admin = AdminClient({"bootstrap.servers": bs})
+    resource = ConfigResource("TOPIC", "zstd-level-19")
+    described = admin.describe_configs([resource])[resource].result(15)
+    assert described["compression.zstd.level"].value == "19"
+    assert described["compression.gzip.level"].value == "-1"  # the default, reported too
+
+
 def test_the_broker_default_compression_type_applies_to_topics_without_one(broker_factory):
     b = broker_factory("--set", "compression.type=gzip")
     create(b.bootstrap, "default-codec")

@@ -24,6 +24,9 @@ DEFAULTS = {
     "message.timestamp.before.max.ms": str(LONG_MAX),
     "message.timestamp.after.max.ms": str(LONG_MAX),
     "cleanup.policy": "delete",
+    "compression.gzip.level": "-1",
+    "compression.lz4.level": "9",
+    "compression.zstd.level": "3",
 }
 
 
@@ -97,6 +100,32 @@ def test_no_policy_for_default_settings_and_one_field_per_setting():
     assert RecordPolicy.from_config(bounded) == RecordPolicy(after_max_ms=1000)
     # LogAppendTime topics replace the timestamps, so the bounds do not apply (as in Kafka)
     assert RecordPolicy.from_config({**bounded, "message.timestamp.type": "LogAppendTime"}) is None
+
+
+def test_the_topic_codec_comes_with_its_level():
+    def policy(**cfg: str) -> RecordPolicy | None:
+        return RecordPolicy.from_config({**DEFAULTS, **cfg})
+
+    assert policy(**{"compression.type": "zstd"}) == RecordPolicy(codec=records.ZSTD, level=3)
+    tuned = {"compression.zstd.level": "19", "compression.lz4.level": "1"}
+    assert policy(**{"compression.type": "zstd", **tuned}).level == 19
+    assert policy(**{"compression.type": "lz4", **tuned}).level == 1
+    assert policy(**{"compression.type": "gzip"}).level is None  # -1: gzip's own default
+    assert policy(**{"compression.type": "gzip", "compression.gzip.level": "1"}).level == 1
+    assert policy(**{"compression.type": "snappy"}).level is None  # snappy has no levels
+    assert policy(**tuned) is None  # levels alone change nothing: producer keeps batches
+
+
+def test_the_level_is_used_when_reencoding():
+    text = [Record(i, 0, b"k", b"the same words again and again %d " % (i % 7) * 20, [])
+            for i in range(200)]
+    plain = records.build_batch(text)
+    sizes = {}
+    for level in (1, 19):
+        _, _, (out, _) = apply(RecordPolicy(codec=records.ZSTD, level=level), plain)
+        assert records.decode_batch(out).records == records.decode_batch(plain).records
+        sizes[level] = len(out)
+    assert sizes[19] < sizes[1]
 
 
 def apply(policy: RecordPolicy, data: bytes, max_message_bytes: int = 1 << 20):
