@@ -22,6 +22,7 @@ from broker.group.coordinator import CoordinatorConfig, GroupCoordinator
 from broker.group.offsets_topic import OffsetsTopic
 from broker.group.timers import LoopScheduler
 from broker.log.cleaner import CleanerConfig, LogCleaner
+from broker.log.dir_lock import DirLock
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager, TopicPartition
 from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
@@ -66,6 +67,7 @@ class Broker:
         self.authorizer: AclAuthorizer | None = None  # ACLs, with authorizer.class.name
         self._servers: list[asyncio.AbstractServer] = []
         self.stopped = asyncio.Event()
+        self._dir_lock = DirLock(self.data_dir)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -74,6 +76,7 @@ class Broker:
 
         started = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._dir_lock.acquire()  # before recovery touches a file: DirectoryInUse if taken
         self.metadata = MetadataStore.open(
             self.data_dir, node_id=self.node_id, cluster_id=self.config.get("cluster.id") or None
         )
@@ -142,6 +145,7 @@ class Broker:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.logs.shutdown()
         self.metadata.close()
+        self._dir_lock.release()  # last: the clean-stop marker is written
         self.stopped.set()
         log.info("broker %d stopped cleanly", self.node_id)
 

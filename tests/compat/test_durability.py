@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from tests.harness import wait_for
+from broker.log.manager import CLEAN_SHUTDOWN_FILE
+from tests.harness import free_port, wait_for
 
 
 def create(bs: str, topic: str, partitions: int = 1, config: dict | None = None) -> None:
@@ -155,3 +158,37 @@ def test_a_corrupt_segment_tail_is_truncated_and_the_log_continues(broker):
     assert p.flush(10) == 0
     got = read_all(bs, "torn")
     assert [(m.offset(), m.value()) for m in got][-2:] == [(8, b"r8"), (9, b"next")]
+
+
+def test_a_second_broker_on_the_same_data_dir_is_refused(broker):
+    """One process per data directory (Kafka's .lock): a second broker touches no file."""
+    bs = broker.bootstrap
+    create(bs, "locked")
+    p = Producer({"bootstrap.servers": bs})
+    p.produce("locked", value=b"first")
+    assert p.flush(10) == 0
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "broker",
+            "--listen",
+            f"127.0.0.1:{free_port()}",
+            "--data-dir",
+            str(broker.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert second.returncode == 1
+    assert "another broker process is using" in second.stderr
+    assert "recover" not in second.stderr  # refused before opening any log
+    assert not (broker.data_dir / CLEAN_SHUTDOWN_FILE).exists()  # the running one has none
+    p.produce("locked", value=b"second")
+    assert p.flush(10) == 0
+    # the lock dies with its process: a broker started after kill -9 opens the directory
+    broker.kill()
+    broker.start()
+    assert [m.value() for m in read_all(bs, "locked")] == [b"first", b"second"]
