@@ -419,8 +419,7 @@ def register(app: typer.Typer) -> None:
                 )
                 rows.append({"group": g, "state": d.state, "members": len(d.members)})
             output.print_rows(rows, s.output, columns=["group", "state", "members"])
-            info("plan only: nothing deleted; re-run with --yes to delete")
-            return
+            fail("plan only: nothing deleted; re-run with --yes to delete", ExitCode.USAGE)
         results = ga.delete_groups(cluster.admin(), list(group_names), cluster.timeout)
         rows = [
             {"group": g, "deleted": err is None, "error": err.str() if err else None}
@@ -472,8 +471,10 @@ def register(app: typer.Typer) -> None:
         ]
         if not yes:
             output.print_rows(rows, s.output, columns=["topic", "partition", "committed_offset"])
-            info("plan only: nothing deleted; re-run with --yes to delete these offsets")
-            return
+            fail(
+                "plan only: nothing deleted; re-run with --yes to delete these offsets",
+                ExitCode.USAGE,
+            )
         try:
             results = delete_offsets(cluster.config(), group, tps, t)
         except OffsetDeleteError as e:

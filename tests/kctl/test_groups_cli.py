@@ -195,8 +195,10 @@ def test_reset_refuses_an_active_group(topic, tmp_path):
 def test_delete_plans_then_deletes(topic, tmp_path):
     bs, name, _ = topic
     group = make_group(bs, name)
-    plan = run(bs, "groups", "delete", group, tmp=tmp_path)
-    assert plan.returncode == 0 and b"--yes" in plan.stderr
+    plan = run(bs, "groups", "delete", group, "-o", "json", tmp=tmp_path)
+    # a destructive command without --yes shows its plan and exits 2 (the README's contract)
+    assert plan.returncode == 2 and b"--yes" in plan.stderr
+    assert json.loads(plan.stdout) == [{"group": group, "state": "EMPTY", "members": 0}]
     assert committed(bs, group, tmp_path)
     res = run(bs, "groups", "delete", group, "--yes", "-o", "json", tmp=tmp_path)
     assert res.returncode == 0, res.stderr
@@ -209,7 +211,7 @@ def test_delete_offsets(topic, tmp_path):
     bs, name, _ = topic
     group = make_group(bs, name)
     plan = run(bs, "groups", "delete-offsets", "-g", group, "-t", f"{name}:0", tmp=tmp_path)
-    assert plan.returncode == 0 and b"--yes" in plan.stderr
+    assert plan.returncode == 2 and b"--yes" in plan.stderr
     res = run(bs, "groups", "delete-offsets", "-g", group, "-t", f"{name}:0", "--yes", tmp=tmp_path)
     assert res.returncode == 0, res.stderr
     gone = run(bs, "groups", "delete-offsets", "-g", group, "-t", name, tmp=tmp_path)
