@@ -6,12 +6,18 @@
 * ``yaml``: a YAML sequence of the same objects, streamed item by item.
 * ``table``: a table of partition, offset, timestamp, key, value and headers, printed when
   the consume ends (widths are only known then); bytes shown as text, undecodable bytes
-  escaped.
+  and control characters escaped; a null key, value or header value shows as ``-``.
+
+Human output is escaped because a record must not drive the reader's terminal: ESC starts
+cursor and colour sequences, \\r overwrites a line, NUL and C1 codes confuse terminals. The
+default output (``%v\\n``, no --format) does the same when stdout is a terminal; piped, it
+stays raw bytes as a template's output always does (use -o jsonl for an exact copy).
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from kctl import output
@@ -24,8 +30,42 @@ from kctl.record import Record
 JSON_ENCODING = {"raw": None, HEX: "hex", BASE64: "base64"}
 
 
+# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators become escapes.
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_CONTROL_ESCAPES = str.maketrans(
+    {
+        c: _SHORT_ESCAPES.get(chr(c), f"\\x{c:02x}")
+        for c in (*range(0x20), *range(0x7F, 0xA0))
+    }
+    | {0x2028: "\\u2028", 0x2029: "\\u2029"}
+)
+
+
+def display_text(text: str) -> str:
+    """``text`` safe to show on a terminal: control characters as backslash escapes."""
+    return text.translate(_CONTROL_ESCAPES)
+
+
 def _text(data: bytes | None) -> str | None:
-    return None if data is None else data.decode("utf-8", errors="backslashreplace")
+    """Bytes for people: UTF-8 where valid, other bytes and control characters escaped."""
+    if data is None:
+        return None
+    return display_text(data.decode("utf-8", errors="backslashreplace"))
+
+
+def display_record(record: Record) -> Record:
+    """``record`` with key, value and header names and values made safe for a terminal."""
+
+    def safe(data: bytes | None) -> bytes | None:
+        text = _text(data)
+        return None if text is None else text.encode("utf-8")
+
+    return replace(
+        record,
+        key=safe(record.key),
+        value=safe(record.value),
+        headers=tuple((display_text(k), safe(v)) for k, v in record.headers),
+    )
 
 
 class RecordSink:
@@ -36,9 +76,11 @@ class RecordSink:
         key_encoding: str = "raw",
         value_encoding: str = "raw",
         stream: BinaryIO | None = None,
+        escape: bool = False,
     ) -> None:
         self.mode = mode  # "template", "jsonl", "json", "yaml" or "table"
         self.template = template
+        self.escape = escape  # template: render display_record(record), for a terminal
         self.key_enc = JSON_ENCODING[key_encoding]
         self.value_enc = JSON_ENCODING[value_encoding]
         self.out = stream or sys.stdout.buffer
@@ -52,7 +94,7 @@ class RecordSink:
     def __call__(self, record: Record) -> None:
         if self.mode == "template":
             assert self.template is not None
-            self._write(self.template.render(record))
+            self._write(self.template.render(display_record(record) if self.escape else record))
         elif self.mode == "jsonl":
             line = dumps_record(record, self.key_enc, self.value_enc) + "\n"
             self._write(line.encode("utf-8"))
@@ -71,7 +113,10 @@ class RecordSink:
                     "timestamp": record.timestamp,
                     "key": _text(record.key),
                     "value": _text(record.value),
-                    "headers": [f"{k}={_text(v) or ''}" for k, v in record.headers],
+                    # A null header value shows as a null key or value does.
+                    "headers": [
+                        f"{display_text(k)}={output.cell(_text(v))}" for k, v in record.headers
+                    ],
                 }
             )
         self.count += 1

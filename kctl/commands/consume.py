@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Annotated
 
@@ -13,8 +14,10 @@ from kctl.console import ExitCode, fail, warn
 from kctl.consume_run import ConsumeRequest, ConsumeRun, UnknownTopicError
 from kctl.format_template import TEMPLATE_ENCODINGS, parse_template
 from kctl.offsets import parse_from, parse_to
+from kctl.record import Record
 from kctl.record_filter import build_filter
 from kctl.record_sink import RecordSink
+from kctl.stop_signal import SigtermStops, Terminated
 
 ISOLATIONS = ("read_uncommitted", "read_committed")
 DEFAULT_FORMAT = "%v\\n"
@@ -173,27 +176,40 @@ def register(app: typer.Typer) -> None:
             template,
             key_encoding,
             value_encoding,
+            # The default output is for reading: on a terminal, escape control characters.
+            escape=format_ is None and explicit_output is None and sys.stdout.isatty(),
         )
-        run = ConsumeRun(
-            cluster.consumer,
-            request,
-            sink,
-            cluster.timeout,
-            warn,
-            **{"isolation.level": isolation},
-        )
-        interrupted = False
-        try:
-            run.run()
-        except UnknownTopicError as e:
-            fail(str(e), ExitCode.NOT_FOUND)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            # Close first: with a group this commits what was output; then end the document.
+        with SigtermStops() as sigterm:
+
+            def output(record: Record) -> None:
+                with sigterm.held():  # a record is written whole, then SIGTERM stops
+                    sink(record)
+
+            run = ConsumeRun(
+                cluster.consumer,
+                request,
+                output,
+                cluster.timeout,
+                warn,
+                **{"isolation.level": isolation},
+            )
+            stopped: ExitCode | int | None = None
             try:
-                run.close()
+                run.run()
+            except UnknownTopicError as e:
+                fail(str(e), ExitCode.NOT_FOUND)
+            except KeyboardInterrupt:
+                stopped = ExitCode.INTERRUPTED
+            except Terminated as e:  # SIGTERM ends the output as Ctrl-C does
+                stopped = e.exit_code
             finally:
-                sink.close()
-        if interrupted:
-            raise typer.Exit(ExitCode.INTERRUPTED)
+                # Close first: with a group this commits what was output; then end the document.
+                with sigterm.held(resume=False):
+                    try:
+                        run.close()
+                    finally:
+                        sink.close()
+        if stopped is None and sigterm.signum is not None:  # arrived while finishing
+            stopped = 128 + sigterm.signum
+        if stopped is not None:
+            raise typer.Exit(stopped)
