@@ -29,6 +29,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.tail import TailScreen
 from tui.screens.topic import TopicScreen
+from tui.widgets.literal import markup, visible
 
 LAG_HISTORY = 60  # refreshes of total lag kept per group for the sparkline
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -162,7 +163,8 @@ class DashboardApp(App):
                 self._run_action(f"Deleted topic {topic}", actions.delete_topic,
                                  self.cluster, topic)
 
-        self.push_screen(ConfirmScreen(f"Delete topic [b]{topic}[/] and all its records?"), done)
+        question = markup("Delete topic [b]$topic[/] and all its records?", topic=topic)
+        self.push_screen(ConfirmScreen(question), done)
 
     def produce(self, topic: str) -> None:
         def done(answer: tuple[str | None, str] | None) -> None:
@@ -175,7 +177,7 @@ class DashboardApp(App):
     def reset_group(self, group: str) -> None:
         def done(applied: bool | None) -> None:
             if applied:
-                self.notify(f"Reset offsets of group {group}")
+                self.notify(visible(f"Reset offsets of group {group}"), markup=False)
                 self.action_refresh_now()
 
         self.push_screen(ResetScreen(group), done)
@@ -185,8 +187,9 @@ class DashboardApp(App):
         try:
             result = fn(*args)
         except KctlError as e:
-            self.call_from_thread(self.notify, e.message, severity="error", timeout=8)
+            self.call_from_thread(self.notify, visible(e.message), severity="error", timeout=8,
+                                  markup=False)
             return
         detail = f" (partition {result[0]}, offset {result[1]})" if result else ""
-        self.call_from_thread(self.notify, success + detail)
+        self.call_from_thread(self.notify, visible(success + detail), markup=False)
         self.call_from_thread(self.action_refresh_now)

@@ -14,6 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
@@ -21,6 +22,7 @@ from kctl.console import KctlError
 from kctl.reset_plan import PlanError, PlanRow
 from kctl.timespec import parse_datetime_ms, parse_duration_ms
 from tui.data import actions
+from tui.widgets.literal import cell, markup, plain
 from tui.widgets.tables import num
 
 DIALOG_CSS = """
@@ -43,9 +45,9 @@ class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = _css("ConfirmScreen")
     BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: Content) -> None:
         super().__init__()
-        self.question = question
+        self.question = question  # built with literal.markup: it names things from the cluster
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -68,12 +70,12 @@ class _FormScreen(ModalScreen):
     """A few labelled inputs and OK/Cancel; subclasses turn the values into the result."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    title_text = ""
+    title_text = ""  # literal text: it may name a topic
     fields: tuple[tuple[str, str, str], ...] = ()  # (id, label, initial value)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             for field_id, label, value in self.fields:
                 yield Label(label)
                 yield Input(value=value, id=field_id)
@@ -101,7 +103,7 @@ class _FormScreen(ModalScreen):
         try:
             result = self.result()
         except ValueError as e:
-            self.query_one("#form-error", Static).update(f"[b red]{e}[/]")
+            self.query_one("#form-error", Static).update(markup("[b red]$error[/]", error=e))
             return
         self.dismiss(result)
 
@@ -189,7 +191,7 @@ class ResetScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Reset offsets of group {self.group}", classes="title")
+            yield Label(plain(f"Reset offsets of group {self.group}"), classes="title")
             yield Label("To: earliest | latest | offset N | shift N")
             yield Input(value="earliest", id="mode")
             yield Label("Topic (T or T:0,1; empty: every topic the group committed)")
@@ -228,7 +230,7 @@ class ResetScreen(ModalScreen[bool]):
     def showing(self) -> bool:
         return self.is_attached and self in self.app.screen_stack
 
-    def status(self, text: str) -> None:
+    def status(self, text: Content) -> None:
         if self.showing:
             self.query_one("#reset-status", Static).update(text)
 
@@ -239,7 +241,8 @@ class ResetScreen(ModalScreen[bool]):
         try:
             plan = actions.plan_group_reset(self.app.cluster, self.group, mode, topic)
         except (KctlError, PlanError) as e:
-            self.app.call_from_thread(self.status, f"[b red]{getattr(e, 'message', e)}[/]")
+            self.app.call_from_thread(
+                self.status, markup("[b red]$error[/]", error=getattr(e, "message", e)))
             return
         self.app.call_from_thread(self.show_plan, plan)
 
@@ -249,10 +252,10 @@ class ResetScreen(ModalScreen[bool]):
         table = self.query_one("#plan", DataTable)
         table.clear()
         for r in plan:
-            table.add_row(r.topic, str(r.partition), num(r.current), num(r.new),
+            table.add_row(cell(r.topic), str(r.partition), num(r.current), num(r.new),
                           num(r.lag_before), num(r.lag_after))
         moves = sum(r.changes for r in plan)
-        self.status(f"Plan: {moves} of {len(plan)} partition(s) change. Apply commits it.")
+        self.status(plain(f"Plan: {moves} of {len(plan)} partition(s) change. Apply commits it."))
         self.plan = plan
         self.query_one("#apply", Button).disabled = False
 
@@ -261,7 +264,7 @@ class ResetScreen(ModalScreen[bool]):
         try:
             actions.apply_group_reset(self.app.cluster, self.group, plan)
         except KctlError as e:
-            self.app.call_from_thread(self.status, f"[b red]{e.message}[/]")
+            self.app.call_from_thread(self.status, markup("[b red]$error[/]", error=e.message))
             return
         self.app.call_from_thread(self._applied)
 

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static, TabbedContent, 
 
 from tui.data.snapshot import ClusterSnapshot, GroupStats
 from tui.screens.base import DashboardScreen
+from tui.widgets.literal import markup
 from tui.widgets.tables import num, rate, refill, selected_key, size
 
 
@@ -74,15 +75,16 @@ class MainScreen(DashboardScreen):
     def _overview(self, snap: ClusterSnapshot) -> None:
         user_topics = [t for t in snap.topics if not t.internal]
         lag = sum(g.total_lag for g in snap.groups)
-        summary = (
-            f"Cluster [b]{snap.cluster_id or '-'}[/]   controller [b]{snap.controller_id}[/]\n"
+        summary = markup(
+            "Cluster [b]$cluster[/]   controller [b]$controller[/]\n"
             f"Brokers {len(snap.brokers)}   topics {len(user_topics)}   "
             f"partitions {snap.partition_count - snap.internal_partition_count} "
             f"(+{snap.internal_partition_count} internal)\n"
             f"Under-replicated [b]{snap.under_replicated}[/]   offline [b]{snap.offline}[/]\n"
             f"In {rate(snap.msgs_in_per_s)} msgs/s   out (committed) "
             f"{rate(snap.msgs_out_per_s)} msgs/s   groups {len(snap.groups)}   "
-            f"total lag {lag:,}"
+            f"total lag {lag:,}",
+            cluster=snap.cluster_id or "-", controller=snap.controller_id,
         )
         self.query_one("#summary", Static).update(summary)
         leads: dict[int, int] = {}
@@ -111,7 +113,7 @@ class MainScreen(DashboardScreen):
     def _groups(self, snap: ClusterSnapshot) -> None:
         note = self.query_one("#groups-note", Static)
         if snap.groups_error:
-            note.update(f"[b]No groups:[/] {snap.groups_error}")
+            note.update(markup("[b]No groups:[/] $error", error=snap.groups_error))
         elif not snap.groups:
             note.update("No consumer groups.")
         else:
@@ -134,8 +136,9 @@ class MainScreen(DashboardScreen):
         spark = self.query_one("#lag-spark", Sparkline)
         table = self.query_one("#group-partitions", DataTable)
         history = self.app.lag_history.get(group.group, [])
-        label.update(f"{group.group}: total lag {group.total_lag:,} (history: {len(history)})"
-                     + (f"  [b red]{group.error}[/]" if group.error else ""))
+        label.update(markup(f"$group: total lag {group.total_lag:,} (history: {len(history)})"
+                            + ("  [b red]$error[/]" if group.error else ""),
+                            group=group.group, error=group.error))
         spark.data = list(history)
         refill(table, (
             (f"{p.topic}:{p.partition}", (p.topic, str(p.partition), num(p.committed),

@@ -7,6 +7,7 @@ import datetime as dt
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 
 from kctl.console import KctlError
@@ -14,9 +15,11 @@ from tui.data.snapshot import ClusterSnapshot
 from tui.data.tail import TailRecord, read_tail
 from tui.screens.base import DashboardScreen
 from tui.screens.dialogs import JumpScreen, JumpTarget
+from tui.widgets.literal import markup, plain
 from tui.widgets.tables import refill
 
 LIMIT = 50
+VALUE_CHARS = 200  # of a value, before control characters are escaped
 
 
 def _time(ms: int) -> str:
@@ -41,7 +44,7 @@ class TailScreen(DashboardScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(f"Tail of [b]{self.topic}[/]", id="tail-title")
+        yield Static(markup("Tail of [b]$topic[/]", topic=self.topic), id="tail-title")
         yield Input(placeholder="/ filter key or value", id="tail-filter")
         yield DataTable(id="records", cursor_type="row")
         yield from self.compose_bottom()
@@ -74,16 +77,18 @@ class TailScreen(DashboardScreen):
                                     partition=jump.partition, offset=jump.offset,
                                     since_ms=jump.since_ms)
         except (KctlError, RuntimeError) as e:
-            self.app.call_from_thread(self._title, f"[b red]{getattr(e, 'message', e)}[/]")
+            self.app.call_from_thread(
+                self._title, markup("[b red]$error[/]", error=getattr(e, "message", e)))
             return
         self.app.call_from_thread(self._show, records)
 
-    def _title(self, extra: str) -> None:
+    def _title(self, extra: Content) -> None:
         if not self.showing:
             return
         mode = "live, newest" if self.jump is None else self.jump.describe()
         self.query_one("#tail-title", Static).update(
-            f"Tail of [b]{self.topic}[/] ({mode} {LIMIT})  {extra}")
+            markup("Tail of [b]$topic[/] ($mode $limit)  ", topic=self.topic, mode=mode,
+                   limit=LIMIT) + extra)
 
     def _show(self, records: list[TailRecord]) -> None:
         if not self.showing:
@@ -94,11 +99,11 @@ class TailScreen(DashboardScreen):
     def _redraw(self) -> None:
         needle = self.query_one("#tail-filter", Input).value.strip()
         shown = [r for r in self.records if not needle or r.matches(needle)]
-        self._title(f"{len(shown)} shown" + (f" matching {needle!r}" if needle else ""))
+        self._title(plain(f"{len(shown)} shown" + (f" matching {needle!r}" if needle else "")))
         refill(self.query_one("#records", DataTable), (
             (f"{r.partition}:{r.offset}", (str(r.partition), str(r.offset),
                                             _time(r.timestamp_ms), r.key or "",
-                                            (r.value or "")[:200]))
+                                            (r.value or "")[:VALUE_CHARS]))
             # Live: newest first, visible without scrolling; a jump reads forward.
             for r in (reversed(shown) if self.jump is None else shown)
         ))

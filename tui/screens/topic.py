@@ -5,11 +5,13 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from tui.data.segments import Segments, fetch_partition_segments
 from tui.data.snapshot import ClusterSnapshot
 from tui.screens.base import DashboardScreen
+from tui.widgets.literal import markup, plain
 from tui.widgets.tables import num, rate, refill, selected_key, size
 
 SEGMENT_LINES = 6  # fits under the partitions table in 80x24
@@ -46,7 +48,7 @@ class TopicScreen(DashboardScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(f"Topic [b]{self.topic}[/]", id="topic-title")
+        yield Static(markup("Topic [b]$topic[/]", topic=self.topic), id="topic-title")
         yield DataTable(id="partitions", cursor_type="row")
         yield Static("", id="segments")
         yield from self.compose_bottom()
@@ -60,13 +62,14 @@ class TopicScreen(DashboardScreen):
         topic = snap.topic(self.topic)
         title = self.query_one("#topic-title", Static)
         if topic is None:
-            title.update(f"Topic [b]{self.topic}[/]: [b red]no longer exists[/]")
+            title.update(markup("Topic [b]$topic[/]: [b red]no longer exists[/]",
+                                topic=self.topic))
             self.query_one("#partitions", DataTable).clear()
             return
-        title.update(f"Topic [b]{self.topic}[/]  partitions {len(topic.partitions)}  "
-                     f"rf {topic.replication_factor}  messages {topic.messages:,}  "
-                     f"size {size(topic.size_bytes)}  "
-                     f"in {rate(topic.msgs_per_s)} msgs/s")
+        title.update(markup(f"Topic [b]$topic[/]  partitions {len(topic.partitions)}  "
+                            f"rf {topic.replication_factor}  messages {topic.messages:,}  "
+                            f"size {size(topic.size_bytes)}  "
+                            f"in {rate(topic.msgs_per_s)} msgs/s", topic=self.topic))
         refill(self.query_one("#partitions", DataTable), (
             (str(p.partition), (str(p.partition), str(p.leader) if p.leader >= 0 else "none",
                                 _ids(p.replicas), _ids(p.isr), num(p.log_start),
@@ -98,14 +101,14 @@ class TopicScreen(DashboardScreen):
             return
         panel = self.query_one("#segments", Static)
         if segs.unavailable:
-            panel.update(segs.unavailable)
+            panel.update(plain(segs.unavailable))
             return
-        lines = [f"[b]Segments of partition {partition}[/] ({len(segs.rows)}, oldest first)"]
+        head = markup(f"[b]Segments of partition {partition}[/] ({len(segs.rows)}, oldest first)")
         shown = segs.rows[-SEGMENT_LINES:]  # the newest: where rolls happen
-        if len(segs.rows) > len(shown):
-            lines.append(f"  … {len(segs.rows) - len(shown)} older")
-        lines += [f"  {segment_line(seg)}" for seg in shown]
-        panel.update("\n".join(lines))
+        older = len(segs.rows) - len(shown)
+        lines = [f"  … {older} older"] if older else []
+        lines += [f"  {segment_line(seg)}" for seg in shown]  # the broker's JSON: literal text
+        panel.update(Content("\n").join([head, *map(plain, lines)]))
 
     def action_tail(self) -> None:
         self.app.open_tail(self.topic)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from tui.widgets.literal import plain
+
 
 class DisconnectBanner(Static):
     DEFAULT_CSS = """
@@ -22,7 +24,7 @@ class DisconnectBanner(Static):
             self.remove_class("-down")
             self.update("")
         else:
-            self.update(f"Disconnected: {reason} (retrying)")
+            self.update(plain(f"Disconnected: {reason} (retrying)"))
             self.add_class("-down")
 
     @property

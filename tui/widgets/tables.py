@@ -6,9 +6,15 @@ from collections.abc import Iterable, Sequence
 
 from textual.widgets import DataTable
 
+from tui.widgets.literal import cell
+
 
 def refill(table: DataTable, rows: Iterable[tuple[str, Sequence[object]]]) -> None:
-    """Replace the rows with ``(key, cells)`` pairs; the cursor stays on the same key."""
+    """Replace the rows with ``(key, cells)`` pairs; the cursor stays on the same key.
+
+    A ``str`` cell is shown literally (its text comes from the cluster); a cell that should be
+    styled is passed as a ``Text``.
+    """
     selected = None
     if table.row_count and table.cursor_row >= 0:
         try:
@@ -18,7 +24,7 @@ def refill(table: DataTable, rows: Iterable[tuple[str, Sequence[object]]]) -> No
     table.clear()
     keys = []
     for key, cells in rows:
-        table.add_row(*cells, key=key)
+        table.add_row(*(cell(c) if isinstance(c, str) else c for c in cells), key=key)
         keys.append(key)
     if selected in keys:
         table.move_cursor(row=keys.index(selected), animate=False)
