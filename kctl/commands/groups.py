@@ -12,6 +12,7 @@ from confluent_kafka import KafkaException
 from kctl import group_admin as ga
 from kctl import options, output
 from kctl.client import Cluster, connect, exit_code_for, kafka_error
+from kctl.completers import complete_groups, complete_topics
 from kctl.console import ExitCode, KctlError, fail, info, warn
 from kctl.offset_delete import OffsetDeleteError, delete_offsets
 from kctl.reset_plan import (
@@ -35,8 +36,35 @@ from kctl.reset_plan import (
 )
 from kctl.timespec import parse_datetime_ms, parse_duration_ms
 
-GroupArg = Annotated[str | None, typer.Argument(help="The group (or use -g).", show_default=False)]
-GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="The consumer group.")]
+GroupArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="The group (or use -g).", show_default=False, autocompletion=complete_groups
+    ),
+]
+GroupOpt = Annotated[
+    str | None,
+    typer.Option("--group", "-g", help="The consumer group.", autocompletion=complete_groups),
+]
+GroupsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="GROUP",
+        help="Group(s) (or use -g).",
+        show_default=False,
+        autocompletion=complete_groups,
+    ),
+]
+GroupsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--group",
+        "-g",
+        metavar="GROUP",
+        help="A group (repeatable).",
+        autocompletion=complete_groups,
+    ),
+]
 TopicOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -44,8 +72,16 @@ TopicOpt = Annotated[
         "-t",
         metavar="TOPIC[:P1,P2]",
         help="Scope: a topic, optionally some of its partitions (repeatable).",
+        autocompletion=complete_topics,
     ),
 ]
+
+
+def _groups(positional: list[str] | None, options: list[str] | None) -> list[str]:
+    names = list(dict.fromkeys([*(positional or []), *(options or [])]))
+    if not names:
+        fail("which group? give GROUP or -g GROUP", ExitCode.USAGE)
+    return names
 
 
 def _one_group(positional: str | None, option: str | None) -> str:
@@ -275,10 +311,10 @@ def register(app: typer.Typer) -> None:
     @groups.command("describe")
     @options.global_options()
     def describe(
-        ctx: typer.Context,
-        group_names: Annotated[list[str], typer.Argument(metavar="GROUP...", help="Group(s).")],
+        ctx: typer.Context, group_args: GroupsArg = None, group_opts: GroupsOpt = None
     ) -> None:
         """Members, assignments, committed offsets and lag per partition, and total lag."""
+        group_names = _groups(group_args, group_opts)
         s = options.settings(ctx)
         cluster = connect(s)
         cluster.metadata()
@@ -400,12 +436,14 @@ def register(app: typer.Typer) -> None:
     @options.global_options()
     def delete(
         ctx: typer.Context,
-        group_names: Annotated[list[str], typer.Argument(metavar="GROUP...", help="Group(s).")],
+        group_args: GroupsArg = None,
+        group_opts: GroupsOpt = None,
         yes: Annotated[
             bool, typer.Option("--yes", "-y", help="Delete (default: only show what would go).")
         ] = False,
     ) -> None:
         """Delete consumer groups and their committed offsets (groups must be empty)."""
+        group_names = _groups(group_args, group_opts)
         s = options.settings(ctx)
         if yes:
             options.require_writable(s, "delete consumer groups")

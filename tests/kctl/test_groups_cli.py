@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from tests.harness import wait_for
-from tests.kctl.records_cli import new_topic, run
+from tests.kctl.records_cli import KCTL, kctl_env, new_topic, run
 
 N = 10
 COMMITTED = 5
@@ -150,6 +151,25 @@ def test_describe_lag_and_list(topic, tmp_path):
     assert f"total lag {N - 3}" in table and "LAG" in table
     listed = json.loads(run(bs, "groups", "list", "-o", "json", tmp=tmp_path).stdout)
     assert group in {g["group"] for g in listed}
+    # -g names a group here as in reset and delete-offsets (repeatable, with positionals)
+    other = make_group(bs, name, 1)
+    both = json.loads(
+        run(bs, "groups", "describe", "-g", group, other, "-o", "json", tmp=tmp_path).stdout
+    )
+    assert [d["group"] for d in both] == [other, group]
+    none = run(bs, "groups", "describe", tmp=tmp_path)
+    assert none.returncode == 2 and b"which group?" in none.stderr
+
+
+def test_shell_completion_offers_group_names(topic, tmp_path):
+    bs, name, _ = topic
+    group = make_group(bs, name)
+    for words in (f"kctl groups describe {group[:4]}", f"kctl groups reset -g {group[:4]}"):
+        env = {"COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1),
+               "_KCTL_COMPLETE": "complete_bash"}
+        r = subprocess.run([*KCTL], env={**kctl_env(tmp_path, bs), **env},
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and group in r.stdout.split(), (words, r.stdout, r.stderr)
 
 
 def test_reset_refuses_an_active_group(topic, tmp_path):
