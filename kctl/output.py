@@ -24,6 +24,7 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from kctl import console
 
@@ -103,11 +104,17 @@ def print_table(
     if console.plain(sys.stdout):
         _write(plain_table([header(c) for c in columns], cells, numeric, title=title))
         return
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
+    # Text, not str: names and values from the cluster are not rich markup ("g[/]x")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=None if title is None else Text(title),
+        title_justify="left",
+        pad_edge=False,
+    )
     for c, is_num in zip(columns, numeric, strict=True):
         table.add_column(header(c), justify="right" if is_num else "left", overflow="fold")
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*map(Text, row))
     console.stdout().print(table)
 
 

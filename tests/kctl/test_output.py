@@ -59,3 +59,20 @@ def test_cell_values():
     assert cell([1, 2, 3]) == "1,2,3" and cell([]) == "-"
     assert cell({"a": 1}) == "a=1"
     assert cell(0) == "0"
+
+
+def test_rich_tables_show_cluster_names_literally(monkeypatch):
+    """A group or topic name is data, not rich markup: "[/]" once crashed the table."""
+    import io
+
+    from rich.console import Console
+
+    from kctl import console, output
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(console, "plain", lambda stream: False)
+    monkeypatch.setattr(console, "stdout", lambda: Console(file=buffer, width=80))
+    rows = [{"group": "grp[/]x", "state": "[red]EMPTY"}]
+    output.print_table(rows, ["group", "state"], title="groups [bold]here")
+    text = buffer.getvalue()
+    assert "grp[/]x" in text and "[red]EMPTY" in text and "groups [bold]here" in text
