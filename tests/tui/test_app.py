@@ -85,6 +85,15 @@ async def open_topic(pilot, app: DashboardApp, name: str) -> None:
     await until(pilot, lambda: isinstance(app.screen, TopicScreen), what="topic screen")
 
 
+async def open_tail(pilot, app: DashboardApp, topic: str) -> DataTable:
+    """From the start: the topic's tail screen, and its records table."""
+    await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
+    await open_topic(pilot, app, topic)
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(app.screen, TailScreen), what="tail screen")
+    return await widget(pilot, app, "#records")
+
+
 @pytest.mark.parametrize("size", [SMALL, LARGE])
 @sync
 async def test_overview_shows_cluster_counts(data, size):
@@ -124,11 +133,7 @@ async def test_topics_list_filter_and_detail(data, size):
 async def test_tail_filter_and_jump(data):
     app = app_for(data)
     async with app.run_test(size=LARGE) as pilot:
-        await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
-        await open_topic(pilot, app, "pilot-orders")
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, TailScreen), what="tail screen")
-        table = await widget(pilot, app, "#records")
+        table = await open_tail(pilot, app, "pilot-orders")
         await until(pilot, lambda: table.row_count == 6, what="six records")
         assert sorted(r[4] for r in rows(table)) == [f"order-{i}" for i in range(6)]
         await pilot.press("slash", *"order-3")

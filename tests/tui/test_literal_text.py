@@ -16,14 +16,13 @@ from tests.tui.test_app import (
     LARGE,
     app_for,
     cluster_for,
-    open_topic,
+    open_tail,
     rows,
     sync,
     until,
     widget,
 )
 from tui.data.actions import create_topic, produce_record
-from tui.screens.tail import TailScreen
 from tui.widgets.literal import visible
 
 MARKUP_GROUPS = ("grp[/]x", "[bold]g")
@@ -82,11 +81,7 @@ async def test_group_names_with_markup_show_literally(data):
 async def test_tailed_record_with_markup_and_escape_shows_literally(data):
     app = app_for(data)
     async with app.run_test(size=LARGE) as pilot:
-        await until(pilot, lambda: app.snapshot is not None, what="first snapshot")
-        await open_topic(pilot, app, "pilot-markup")
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, TailScreen), what="tail screen")
-        table = await widget(pilot, app, "#records")
+        table = await open_tail(pilot, app, "pilot-markup")
         await until(pilot, lambda: table.row_count == 1, what="the record")
         await pilot.pause()
         line = drawn(table, 0)
