@@ -10,6 +10,7 @@ import typer
 
 from kctl import options
 from kctl.client import connect
+from kctl.completers import complete_topics
 from kctl.console import ExitCode, fail, warn
 from kctl.consume_run import ConsumeRequest, ConsumeRun, UnknownTopicError
 from kctl.format_template import TEMPLATE_ENCODINGS, parse_template
@@ -30,7 +31,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         topics: Annotated[
             list[str],
-            typer.Argument(metavar="TOPIC", help="Topic(s) to read.", show_default=False),
+            typer.Argument(
+                metavar="TOPIC",
+                help="Topic(s) to read.",
+                show_default=False,
+                autocompletion=complete_topics,
+            ),
         ],
         from_: Annotated[
             str | None,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from kctl.client import connect
+from kctl.completers import complete_topics
 from kctl.console import ExitCode, fail, info, warn
 from kctl.delivery import DeliveryStats, Sender, parse_rate
 from kctl.jsonl_format import JsonlError, read_records
@@ -131,12 +132,16 @@ def register(app: typer.Typer) -> None:
             typer.Argument(
                 metavar="TOPIC",
                 help="Topic to write to (for --input jsonl, default: each record's).",
+                autocompletion=complete_topics,
             ),
         ] = None,
         topic_opt: Annotated[
             str | None,
             typer.Option(
-                "--topic", "-t", help="Same as TOPIC; overrides the topic of JSONL input."
+                "--topic",
+                "-t",
+                help="Same as TOPIC; overrides the topic of JSONL input.",
+                autocompletion=complete_topics,
             ),
         ] = None,
         file: Annotated[

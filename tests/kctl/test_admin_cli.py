@@ -293,10 +293,16 @@ def test_log_segments_without_admin_api(kctl):
 def test_completion_offers_topics_from_the_cluster(kctl, shared_broker):
     topic = name("compl")
     create(kctl, topic)
-    r = kctl.run(COMP_WORDS=f"kctl topics describe {topic[:8]}", COMP_CWORD="3",
-                 _KCTL_COMPLETE="complete_bash")
-    assert r.returncode == 0
-    assert topic in r.stdout.split()
+    for words in (
+        f"kctl topics describe {topic[:8]}",
+        f"kctl consume {topic[:8]}",
+        f"kctl produce {topic[:8]}",
+        f"kctl produce -t {topic[:8]}",
+    ):
+        r = kctl.run(COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1),
+                     _KCTL_COMPLETE="complete_bash")
+        assert r.returncode == 0
+        assert topic in r.stdout.split(), words
     # The bootstrap typed on the command line is the one asked.
     r = kctl.run(COMP_WORDS=f"kctl -b 127.0.0.1:{closed_port()} topics describe c",
                  COMP_CWORD="5", _KCTL_COMPLETE="complete_bash")
