@@ -87,6 +87,22 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators become escapes.
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_CONTROL_ESCAPES = str.maketrans(
+    {
+        c: _SHORT_ESCAPES.get(chr(c), f"\\x{c:02x}")
+        for c in (*range(0x20), *range(0x7F, 0xA0))
+    }
+    | {0x2028: "\\u2028", 0x2029: "\\u2029"}
+)
+
+
+def display_text(text: str) -> str:
+    """``text`` safe to show on a terminal: control characters as backslash escapes."""
+    return text.translate(_CONTROL_ESCAPES)
+
+
 def header(key: str) -> str:
     return key.replace("_", " ").upper()
 

@@ -23,27 +23,12 @@ from typing import Any, BinaryIO
 from kctl import output
 from kctl.format_template import BASE64, HEX, Template
 from kctl.jsonl_format import dumps_record, record_to_dict
+from kctl.output import display_text
 from kctl.record import Record
 
 # --key-encoding/--value-encoding: "raw" keeps bytes for templates and picks utf8 or base64
 # per field for JSON formats; hex and base64 force that encoding.
 JSON_ENCODING = {"raw": None, HEX: "hex", BASE64: "base64"}
-
-
-# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators become escapes.
-_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_CONTROL_ESCAPES = str.maketrans(
-    {
-        c: _SHORT_ESCAPES.get(chr(c), f"\\x{c:02x}")
-        for c in (*range(0x20), *range(0x7F, 0xA0))
-    }
-    | {0x2028: "\\u2028", 0x2029: "\\u2029"}
-)
-
-
-def display_text(text: str) -> str:
-    """``text`` safe to show on a terminal: control characters as backslash escapes."""
-    return text.translate(_CONTROL_ESCAPES)
 
 
 def _text(data: bytes | None) -> str | None:

@@ -9,25 +9,10 @@ record never reaches the terminal.
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.content import Content
 
-# C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators (they break rows).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-
-
-def visible(value: str) -> str:
-    """``value`` with control characters written as escapes (ESC -> ``\\x1b``)."""
-    return _CONTROL.sub(_escape, value)
+from kctl.output import display_text as visible  # control characters as escapes
 
 
 def cell(value: object) -> Text:
