@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -94,23 +96,6 @@ def _nested_class(api_key: int, version: int, class_name: str) -> type:
     return getattr(sys.modules[response_class(api_key, version).__module__], class_name)
 
 
-_PLAIN, _MILLIS, _TIMESTAMP = 0, 1, 2  # how make converts an int given for a field
-
-
-@cache
-def _fields(cls: type) -> dict[str, int]:
-    kinds = {}
-    for name, f in cls.__dataclass_fields__.items():  # type: ignore[attr-defined]
-        kind = f.metadata.get("kafka_type", "")
-        if kind.startswith("timedelta"):
-            kinds[name] = _MILLIS
-        elif kind == "datetime_i64":
-            kinds[name] = _TIMESTAMP
-        else:
-            kinds[name] = _PLAIN
-    return kinds
-
-
 def make(cls: type, /, **fields: Any) -> Any:
     """Build a kio message, dropping fields its version lacks and converting ms integers.
 
@@ -118,26 +103,60 @@ def make(cls: type, /, **fields: Any) -> Any:
     only by which fields exist, so unknown names are dropped here rather than in every
     handler. Durations and timestamps may be given as integer milliseconds.
     """
-    drop, convert = _plan(cls, tuple(fields))
-    for name in drop:
-        del fields[name]
-    for name, kind in convert:
-        value = fields[name]
-        if isinstance(value, int):
-            if kind == _MILLIS:
-                fields[name] = timedelta(milliseconds=value)
-            else:
-                fields[name] = None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
-    return cls(**fields)
+    return _builder(cls, tuple(fields))(fields)
+
+
+_NO_TIME = timedelta(0)
+
+
+def _millis(value: Any) -> Any:
+    if value == 0:
+        return _NO_TIME  # throttle_time in nearly every response
+    return timedelta(milliseconds=value) if isinstance(value, int) else value
+
+
+def _timestamp(value: Any) -> Any:
+    if not isinstance(value, int):
+        return value
+    return None if value < 0 else datetime.fromtimestamp(value / 1000, UTC)
 
 
 @cache
-def _plan(cls: type, names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
-    """For a call of make with these field names: which to drop, which may need converting.
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+    """A function of a ``make`` call's fields that builds ``cls`` from them, made once per
+    call-site shape (make runs for every partition of a Produce or Fetch response).
 
-    Worked out once per call site shape (make runs for every partition of a Produce or Fetch).
+    kio's classes are frozen slotted dataclasses, whose ``__init__`` sets each field through
+    ``object.__setattr__``; the builder sets the slots straight (half the cost, which counts
+    on the hot path) and produces the same object, defaults included.
     """
-    known = _fields(cls)
-    drop = tuple(n for n in names if n not in known)
-    convert = tuple((n, known[n]) for n in names if known.get(n, _PLAIN) != _PLAIN)
-    return drop, convert
+    known = {f.name for f in dataclasses.fields(cls)}
+
+    def construct(fields: dict[str, Any]) -> Any:
+        return cls(**{k: v for k, v in fields.items() if k in known})
+
+    if "__slots__" not in cls.__dict__:  # not a kio message: its constructor will do
+        return construct
+    lines = ["def build(fields):", "    obj = new(cls)"]
+    env: dict[str, Any] = {"new": object.__new__, "cls": cls, "ms": _millis, "ts": _timestamp}
+    for i, f in enumerate(dataclasses.fields(cls)):
+        env[f"set{i}"] = cls.__dict__[f.name].__set__
+        if f.name in names:
+            kind = f.metadata.get("kafka_type", "")
+            value = f"fields[{f.name!r}]"
+            if kind.startswith("timedelta"):
+                value = f"ms({value})"
+            elif kind == "datetime_i64":
+                value = f"ts({value})"
+        elif f.default is not dataclasses.MISSING:
+            env[f"default{i}"] = f.default
+            value = f"default{i}"
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"factory{i}"] = f.default_factory
+            value = f"factory{i}()"
+        else:  # a required field not given: the class's own constructor says so
+            return construct
+        lines.append(f"    set{i}(obj, {value})")
+    lines.append("    return obj")
+    exec("\n".join(lines), env)
+    return env["build"]

@@ -54,7 +54,10 @@ def parse_request_header(frame: bytes, flexible: bool) -> tuple[RequestHeader, i
     elif n != -1:
         raise HeaderError(f"invalid client_id length {n}")
     if flexible:
-        pos = skip_tagged_fields(frame, pos)
+        if pos < len(frame) and frame[pos] == 0:
+            pos += 1  # no tagged fields, as in nearly every request
+        else:
+            pos = skip_tagged_fields(frame, pos)
     return RequestHeader(api_key, api_version, correlation_id, client_id), pos
 
 
