@@ -600,6 +600,75 @@ DEFINITIONS: dict[str, ConfigDef] = {
             at_least(1),
             HIGH,
         ),
+        # Transactions (the transaction coordinator and __transaction_state).
+        _D(
+            "transaction.max.timeout.ms",
+            "int",
+            900000,
+            "Largest transaction timeout a producer may ask for (INVALID_TRANSACTION_TIMEOUT "
+            "above it).",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "transactional.id.expiration.ms",
+            "int",
+            604800000,
+            "A transactional id with no transaction for this long is forgotten.",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "transaction.state.log.num.partitions",
+            "int",
+            50,
+            "Partitions of __transaction_state (fixed once the topic exists).",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "transaction.state.log.replication.factor",
+            "short",
+            1,
+            "Replication factor of __transaction_state (kctl default 1 for a single node; "
+            "Kafka's is 3).",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "transaction.state.log.min.isr",
+            "int",
+            1,
+            "min.insync.replicas of __transaction_state, stored as its topic config (kctl "
+            "default 1 for a single node; Kafka's is 2).",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "transaction.state.log.segment.bytes",
+            "int",
+            104857600,
+            "segment.bytes of __transaction_state, stored as its topic config.",
+            at_least(1),
+            HIGH,
+        ),
+        _D(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+            "int",
+            10000,
+            "How often transactions open past their timeout are aborted (and markers still "
+            "due are retried).",
+            at_least(1),
+            LOW,
+        ),
+        _D(
+            "transaction.remove.expired.transaction.cleanup.interval.ms",
+            "int",
+            3600000,
+            "How often expired transactional ids are removed.",
+            at_least(1),
+            LOW,
+        ),
         _D(
             "group.initial.rebalance.delay.ms",
             "int",

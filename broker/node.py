@@ -35,6 +35,9 @@ from broker.partition.record_policy import RecordPolicy
 from broker.security.acl.authorizer import AclAuthorizer
 from broker.security.credentials import MECHANISMS, from_password
 from broker.security.settings import ListenerSpec, build_listeners
+from broker.txn.coordinator import TransactionCoordinator, TxnConfig
+from broker.txn.markers import LocalMarkerChannel
+from broker.txn.state_topic import TransactionStateTopic
 
 if TYPE_CHECKING:
     from broker.admin_http.server import AdminServer
@@ -64,6 +67,7 @@ class Broker:
         self.retention: RetentionTask | None = None  # set up in start()
         self.admin: AdminServer | None = None  # HTTP admin/metrics, when admin.listen is set
         self.groups: GroupCoordinator | None = None  # consumer groups, set up in start()
+        self.txn: TransactionCoordinator | None = None  # transactions, set up in start()
         self.authorizer: AclAuthorizer | None = None  # ACLs, with authorizer.class.name
         self._servers: list[asyncio.AbstractServer] = []
         self.stopped = asyncio.Event()
@@ -95,6 +99,16 @@ class Broker:
         )
         self.groups.load()
         self.groups.start()
+        # after the groups: completing a prepared transaction decides pending offsets
+        self.txn = TransactionCoordinator(
+            TxnConfig.from_broker_config(self.config),
+            LoopScheduler(asyncio.get_running_loop()),
+            TransactionStateTopic(self),
+            LocalMarkerChannel(self),
+            self.controller.allocate_producer_id,
+        )
+        self.txn.load()
+        self.txn.start()
         for spec in self.listeners.values():
             self._servers.append(await serve(self, spec))
         self._tasks.append(asyncio.get_running_loop().create_task(self._flush_loop()))
@@ -139,6 +153,8 @@ class Broker:
             await self.admin.stop()
         if self.groups is not None:
             self.groups.stop()
+        if self.txn is not None:
+            self.txn.stop()
         await close_connections(self)
         for t in self._tasks:
             t.cancel()

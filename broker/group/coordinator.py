@@ -10,6 +10,10 @@ The rules follow Apache Kafka's GroupCoordinator, including its answers on fenci
 ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS and FENCED_INSTANCE_ID. Group
 metadata is written to the offsets topic when an assignment is made (and when the group
 empties), so a restarted broker resumes Stable groups and their committed offsets.
+
+Offsets committed in a transaction (TxnOffsetCommit) stay pending per producer id until the
+transaction's marker reaches the group's offsets partition (``complete_txn``): a commit
+makes them the committed offsets, an abort drops them.
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ class GroupCoordinator:
         self.scheduler = scheduler
         self.store = store
         self.groups: dict[str, Group] = {}
+        # producer id -> group -> offsets of its transaction, until the marker decides them
+        self.pending_txn: dict[int, dict[str, dict[TopicPartition, OffsetAndMetadata]]] = {}
         self._retention_timer = None
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -92,6 +98,19 @@ class GroupCoordinator:
         from broker.group.loader import load_groups
 
         self.groups = load_groups(self.store.replay())
+        self.pending_txn = {}
+        for producer_id, entries in self.store.open_transactions().items():
+            for key, value in entries:
+                try:
+                    k = fmt.decode_key(key)
+                    if not isinstance(k, fmt.OffsetKey) or value is None:
+                        continue
+                    om = fmt.decode_offset_value(value)
+                except (fmt.FormatError, UnicodeDecodeError) as e:
+                    log.warning("skipping an unreadable transactional offset record: %s", e)
+                    continue
+                by_group = self.pending_txn.setdefault(producer_id, {})
+                by_group.setdefault(k.group, {})[(k.topic, k.partition)] = om
         for group in self.groups.values():
             for member in group.members.values():
                 self._schedule_session(group, member)
@@ -679,6 +698,88 @@ class GroupCoordinator:
                 return errors | dict.fromkeys(valid, code)
             group.offsets.update(valid)
         return errors | dict.fromkeys(valid, ErrorCode.none)
+
+    # --- transactional offsets ------------------------------------------------------------
+
+    def commit_txn_offsets(
+        self,
+        group_id: str,
+        producer_id: int,
+        producer_epoch: int,
+        generation_id: int,
+        member_id: str,
+        group_instance_id: str | None,
+        offsets: dict[TopicPartition, OffsetAndMetadata],
+    ) -> dict[TopicPartition, ErrorCode]:
+        """TxnOffsetCommit: write the offsets as part of the producer's transaction; they
+        are pending until its marker (see complete_txn)."""
+        try:
+            self._txn_commit_target(group_id, generation_id, member_id, group_instance_id)
+        except KafkaError as e:
+            return dict.fromkeys(offsets, e.code)
+        errors: dict[TopicPartition, ErrorCode] = {}
+        valid: dict[TopicPartition, OffsetAndMetadata] = {}
+        for tp, om in offsets.items():
+            if len(om.metadata.encode()) > self.config.offset_metadata_max_bytes:
+                errors[tp] = ErrorCode.offset_metadata_too_large
+            else:
+                valid[tp] = om
+        if not valid:
+            return errors
+        entries = [
+            (fmt.offset_key(group_id, t, p), fmt.offset_value(om)) for (t, p), om in valid.items()
+        ]
+        try:
+            self.store.append_txn(group_id, entries, producer_id, producer_epoch)
+        except KafkaError as e:
+            log.info("transactional offsets of group %s refused: %s", group_id, e.message)
+            code = e.code
+            if code not in (ErrorCode.invalid_producer_epoch, ErrorCode.producer_fenced):
+                code = ErrorCode.coordinator_not_available
+            return errors | dict.fromkeys(valid, code)
+        self.pending_txn.setdefault(producer_id, {}).setdefault(group_id, {}).update(valid)
+        return errors | dict.fromkeys(valid, ErrorCode.none)
+
+    def _txn_commit_target(
+        self, group_id: str, generation_id: int, member_id: str, group_instance_id: str | None
+    ) -> None:
+        # Kafka's doTxnCommitOffsets: member checks only when the request names a member
+        if not group_id:
+            raise KafkaError(ErrorCode.invalid_group_id)
+        group = self.groups.get(group_id)
+        if group is None:
+            group = self.groups[group_id] = Group(group_id)
+        if group.is_(DEAD):
+            raise KafkaError(ErrorCode.coordinator_not_available)
+        if group_instance_id is not None:
+            known = group.static_members.get(group_instance_id)
+            if known is not None and known != member_id:
+                raise KafkaError(ErrorCode.fenced_instance_id)
+        if member_id and member_id not in group.members:
+            raise KafkaError(ErrorCode.unknown_member_id)
+        if generation_id >= 0 and generation_id != group.generation_id:
+            raise KafkaError(ErrorCode.illegal_generation)
+
+    def complete_txn(self, producer_id: int, commit: bool, offsets_partition: int) -> None:
+        """The producer's marker was written to offsets partition ``offsets_partition``:
+        apply (commit) or drop (abort) its pending offsets of the groups living there."""
+        by_group = self.pending_txn.get(producer_id)
+        if not by_group:
+            return
+        for group_id in [g for g in by_group if self.store.partition_of(g) == offsets_partition]:
+            offsets = by_group.pop(group_id)
+            if not commit:
+                continue
+            group = self.groups.get(group_id)
+            if group is None:
+                group = self.groups[group_id] = Group(group_id)
+            group.offsets.update(offsets)
+        if not by_group:
+            del self.pending_txn[producer_id]
+
+    def pending_partitions(self, group_id: str) -> set[TopicPartition]:
+        """Partitions of the group with offsets of an undecided transaction."""
+        return {tp for by_group in self.pending_txn.values() for tp in by_group.get(group_id, {})}
 
     def fetch_offsets(
         self, group_id: str, partitions: list[TopicPartition] | None

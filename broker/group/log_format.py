@@ -19,19 +19,17 @@ Using Kafka's layouts means Kafka's own tools can read a kctl offsets topic.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
 from broker.group.offsets import OffsetAndMetadata
+from broker.internal_topics.codec import FormatError, Reader, Writer
+
+__all__ = ["FormatError"]  # raised by the decoders below, caught by the loader
 
 OFFSET_KEY_VERSION = 1
 GROUP_KEY_VERSION = 2
 OFFSET_VALUE_VERSION = 3
 GROUP_VALUE_VERSION = 3
-
-
-class FormatError(ValueError):
-    """A record of the offsets topic that this layout cannot read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,53 +69,23 @@ class StoredGroup:
 # --- writing ----------------------------------------------------------------------------------
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.out = bytearray()
-
-    def i16(self, v: int) -> _Writer:
-        self.out += struct.pack(">h", v)
-        return self
-
-    def i32(self, v: int) -> _Writer:
-        self.out += struct.pack(">i", v)
-        return self
-
-    def i64(self, v: int) -> _Writer:
-        self.out += struct.pack(">q", v)
-        return self
-
-    def string(self, s: str | None) -> _Writer:
-        if s is None:
-            return self.i16(-1)
-        b = s.encode()
-        self.i16(len(b))
-        self.out += b
-        return self
-
-    def bytes_(self, b: bytes) -> _Writer:
-        self.i32(len(b))
-        self.out += b
-        return self
-
-
 def offset_key(group: str, topic: str, partition: int) -> bytes:
-    w = _Writer().i16(OFFSET_KEY_VERSION).string(group).string(topic).i32(partition)
+    w = Writer().i16(OFFSET_KEY_VERSION).string(group).string(topic).i32(partition)
     return bytes(w.out)
 
 
 def offset_value(om: OffsetAndMetadata) -> bytes:
-    w = _Writer().i16(OFFSET_VALUE_VERSION).i64(om.offset).i32(om.leader_epoch)
+    w = Writer().i16(OFFSET_VALUE_VERSION).i64(om.offset).i32(om.leader_epoch)
     w.string(om.metadata).i64(om.commit_timestamp_ms)
     return bytes(w.out)
 
 
 def group_key(group: str) -> bytes:
-    return bytes(_Writer().i16(GROUP_KEY_VERSION).string(group).out)
+    return bytes(Writer().i16(GROUP_KEY_VERSION).string(group).out)
 
 
 def group_value(g: StoredGroup) -> bytes:
-    w = _Writer().i16(GROUP_VALUE_VERSION).string(g.protocol_type).i32(g.generation_id)
+    w = Writer().i16(GROUP_VALUE_VERSION).string(g.protocol_type).i32(g.generation_id)
     w.string(g.protocol_name).string(g.leader_id).i64(g.state_timestamp_ms)
     w.i32(len(g.members))
     for m in g.members:
@@ -130,55 +98,8 @@ def group_value(g: StoredGroup) -> bytes:
 # --- reading ----------------------------------------------------------------------------------
 
 
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def _unpack(self, fmt: str, size: int) -> int:
-        if self.pos + size > len(self.data):
-            raise FormatError("record truncated")
-        (v,) = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += size
-        return v
-
-    def i16(self) -> int:
-        return self._unpack(">h", 2)
-
-    def i32(self) -> int:
-        return self._unpack(">i", 4)
-
-    def i64(self) -> int:
-        return self._unpack(">q", 8)
-
-    def string(self) -> str | None:
-        n = self.i16()
-        if n < 0:
-            return None
-        return self._take(n).decode("utf-8")
-
-    def required_string(self) -> str:
-        s = self.string()
-        if s is None:
-            raise FormatError("null where a string is required")
-        return s
-
-    def bytes_(self) -> bytes:
-        n = self.i32()
-        if n < 0:
-            return b""
-        return self._take(n)
-
-    def _take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise FormatError("field runs past the record")
-        b = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return b
-
-
 def decode_key(key: bytes) -> OffsetKey | GroupKey:
-    r = _Reader(key)
+    r = Reader(key)
     version = r.i16()
     if version in (0, 1):
         return OffsetKey(r.required_string(), r.required_string(), r.i32())
@@ -188,7 +109,7 @@ def decode_key(key: bytes) -> OffsetKey | GroupKey:
 
 
 def decode_offset_value(value: bytes) -> OffsetAndMetadata:
-    r = _Reader(value)
+    r = Reader(value)
     version = r.i16()
     if version != OFFSET_VALUE_VERSION:
         raise FormatError(f"unsupported offset value version {version}")
@@ -198,7 +119,7 @@ def decode_offset_value(value: bytes) -> OffsetAndMetadata:
 
 
 def decode_group_value(value: bytes) -> StoredGroup:
-    r = _Reader(value)
+    r = Reader(value)
     version = r.i16()
     if version != GROUP_VALUE_VERSION:
         raise FormatError(f"unsupported group value version {version}")

@@ -9,6 +9,11 @@ to max_wait and is woken by the first append to any partition it reads.
 Fetch sessions (KIP-227, v7+): this broker creates none; it answers session id 0, which
 clients treat as "send full requests", and rejects incremental requests for unknown sessions.
 Topic ids (v13+) are resolved to names; an unknown id gets UNKNOWN_TOPIC_ID.
+
+Isolation: read_uncommitted reads up to the high watermark. read_committed reads up to the
+last stable offset (below it every transaction is decided) and lists the aborted
+transactions overlapping what it returns, whose records clients drop. A waiting
+read_committed fetch is woken by the marker that moves the LSO, as markers are appends.
 """
 
 from __future__ import annotations
@@ -67,13 +72,14 @@ def _expire(waiter):
 
 
 def _read(ctx, request):
-    """Per requested topic, its name and each partition's (error code, high watermark, log
-    start, data).
+    """Per requested topic, its name and each partition's (error code, high watermark, last
+    stable offset, log start, data, aborted transactions or None).
 
     Plain tuples: a fetch that finds no data and waits builds no response objects.
     """
     broker = ctx.broker
     by_id = ctx.version >= 13
+    committed = request.isolation_level == READ_COMMITTED
     bytes_left = request.max_bytes
     total = 0
     has_error = False
@@ -97,8 +103,9 @@ def _read(ctx, request):
         read.append((name, found))
         for fp in ft.partitions:
             code = ErrorCode.none
-            hw = log_start = -1
+            hw = lso = log_start = -1
             data = b""
+            aborted = None
             partition = broker.partition(name, fp.partition) if name is not None else None
             try:
                 if name is not None and not readable:
@@ -111,37 +118,46 @@ def _read(ctx, request):
                     )
                 partition.check_leader_epoch(getattr(fp, "current_leader_epoch", -1))
                 hw = partition.high_watermark
+                # one dict test when no transaction is open here
+                lso = partition.last_stable_offset if partition.producers.ongoing else hw
                 log_start = partition.log_start_offset
                 limit = min(fp.partition_max_bytes, bytes_left)
                 if limit > 0 or total == 0:
-                    data = partition.read(fp.fetch_offset, max(limit, 0), min_one=total == 0)
+                    if committed:
+                        data, aborted = partition.read_committed(
+                            fp.fetch_offset, max(limit, 0), min_one=total == 0
+                        )
+                    else:
+                        data = partition.read(fp.fetch_offset, max(limit, 0), min_one=total == 0)
                 partitions.append(partition)
             except KafkaError as e:
                 code = e.code
                 has_error = True
             total += len(data)
             bytes_left -= len(data)
-            found.append((code, hw, log_start, data))
+            found.append((code, hw, lso, log_start, data, aborted))
     return read, total, partitions, has_error
 
 
 def _responses(ctx, request, read):
     """The response's topics, from what _read found (in request order)."""
     by_id = ctx.version >= 13
-    aborted = None if request.isolation_level != READ_COMMITTED else ()
+    committed = request.isolation_level == READ_COMMITTED
     responses = []
     for ft, (name, found) in zip(request.topics, read, strict=True):
         parts = []
-        for fp, (code, hw, log_start, data) in zip(ft.partitions, found, strict=True):
+        for fp, (code, hw, lso, log_start, data, aborted) in zip(
+            ft.partitions, found, strict=True
+        ):
             parts.append(
                 ctx.make(
                     "PartitionData",
                     partition_index=fp.partition,
                     error_code=code,
                     high_watermark=hw,
-                    last_stable_offset=hw,  # no transactions: everything below hw is stable
+                    last_stable_offset=lso,
                     log_start_offset=log_start,
-                    aborted_transactions=aborted,
+                    aborted_transactions=_aborted(ctx, aborted) if committed else None,
                     preferred_read_replica=-1,
                     records=data,
                 )
@@ -155,6 +171,15 @@ def _responses(ctx, request, read):
             )
         )
     return tuple(responses)
+
+
+def _aborted(ctx, aborted) -> tuple:
+    if not aborted:
+        return ()
+    return tuple(
+        ctx.make("AbortedTransaction", producer_id=a.producer_id, first_offset=a.first_offset)
+        for a in aborted
+    )
 
 
 def _replica_id(request) -> int:

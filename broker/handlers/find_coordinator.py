@@ -1,27 +1,19 @@
-"""FindCoordinator (key 10), v0-4: this broker coordinates every group.
+"""FindCoordinator (key 10), v0-4: this broker coordinates every group (key type 0) and
+every transactional id (key type 1).
 
-v4+ asks for several keys at once (``coordinator_keys``).
-
-This broker has no transaction coordinator (key type 1). The lookup is refused with
-TRANSACTIONAL_ID_AUTHORIZATION_FAILED, the one error every client (librdkafka, the Java
-client, kafka-python, aiokafka) treats as fatal here: COORDINATOR_NOT_AVAILABLE made a
-transactional producer retry until its timeout and then report a retriable error.
+v4+ asks for several keys at once (``coordinator_keys``). Describe on the group or the
+transactional id is needed, as in Kafka.
 """
 
 from __future__ import annotations
-
-import logging
 
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
-log = logging.getLogger("broker.producer")
-
 GROUP_KEY_TYPE = 0
 TRANSACTION_KEY_TYPE = 1
-NO_TRANSACTIONS = "transactions are not supported by this broker"
 
 
 def _refused(ctx, key_type: int, key: str) -> dict | None:
@@ -43,10 +35,7 @@ def _failed(code: ErrorCode, message: str) -> dict:
 
 def _answer(ctx, key_type: int, key: str) -> dict:
     host, port = ctx.broker.endpoint(ctx.listener)
-    if key_type == TRANSACTION_KEY_TYPE:
-        log.info("refusing transactional producer %r: %s", key, NO_TRANSACTIONS)
-        return _failed(ErrorCode.transactional_id_authorization_failed, NO_TRANSACTIONS)
-    if key_type != GROUP_KEY_TYPE:
+    if key_type not in (GROUP_KEY_TYPE, TRANSACTION_KEY_TYPE):
         return _failed(ErrorCode.invalid_request, f"unknown coordinator key type {key_type}")
     return dict(
         error_code=ErrorCode.none,

@@ -1,29 +1,28 @@
-"""InitProducerId (key 22), v0-5: producer ids for idempotent producers.
+"""InitProducerId (key 22), v0-5: producer ids for idempotent and transactional producers.
 
-Each call allocates a fresh id at epoch 0 (ids come from blocks persisted in the metadata
-log, so they never repeat across restarts). Transactional ids are refused: this broker has
-no transaction coordinator yet.
+Without a transactional id each call allocates a fresh id at epoch 0 (ids come from blocks
+persisted in the metadata log, so they never repeat across restarts). With one, the
+transaction coordinator answers (broker/txn/coordinator.py): a new id, or the id's epoch
+bumped, fencing older instances and aborting their open transaction; v3+ may present the
+producer's current id and epoch to recover after an error (KIP-360). PRODUCER_FENCED is
+INVALID_PRODUCER_EPOCH before v4.
 """
 
 from __future__ import annotations
 
-import logging
-
 from broker.errors import ErrorCode, KafkaError
-from broker.handlers.find_coordinator import NO_TRANSACTIONS
+from broker.handlers._group_util import ms
+from broker.handlers._txn_util import fenced_code
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
-log = logging.getLogger("broker.producer")
-
 
 @handles(ApiKey.INIT_PRODUCER_ID)
 async def handle(ctx, request):
-    if request.transactional_id is not None:
-        allowed = ctx.authorize(
-            AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactional_id
-        )
+    tid = request.transactional_id
+    if tid is not None:
+        allowed = ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, tid)
         refusal = ErrorCode.transactional_id_authorization_failed
     else:
         # an idempotent producer: IdempotentWrite on the cluster, or Write on some topic
@@ -34,21 +33,23 @@ async def handle(ctx, request):
         refusal = ErrorCode.cluster_authorization_failed
     if not allowed:
         return ctx.respond(throttle_time=0, error_code=refusal, producer_id=-1, producer_epoch=-1)
-    if request.transactional_id is not None:
-        # the code clients treat as fatal (see find_coordinator.py, which normally refuses
-        # a transactional producer before it gets here)
-        tid = request.transactional_id
-        log.info("refusing transactional producer %r: %s", tid, NO_TRANSACTIONS)
+    try:
+        if tid is not None:
+            producer_id, epoch = ctx.broker.txn.init_producer_id(
+                tid,
+                ms(request.transaction_timeout),
+                getattr(request, "producer_id", -1),
+                getattr(request, "producer_epoch", -1),
+            )
+        else:
+            producer_id, epoch = ctx.broker.controller.allocate_producer_id(), 0
+    except KafkaError as e:
         return ctx.respond(
             throttle_time=0,
-            error_code=ErrorCode.transactional_id_authorization_failed,
+            error_code=fenced_code(e.code, ctx.version, 4),
             producer_id=-1,
             producer_epoch=-1,
         )
-    try:
-        producer_id = ctx.broker.controller.allocate_producer_id()
-    except KafkaError as e:
-        return ctx.respond(throttle_time=0, error_code=e.code, producer_id=-1, producer_epoch=-1)
     return ctx.respond(
-        throttle_time=0, error_code=ErrorCode.none, producer_id=producer_id, producer_epoch=0
+        throttle_time=0, error_code=ErrorCode.none, producer_id=producer_id, producer_epoch=epoch
     )

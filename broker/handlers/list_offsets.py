@@ -1,7 +1,7 @@
 """ListOffsets (key 2), v1-10: offsets by time, and the earliest/latest/max-timestamp marks.
 
 Special timestamps: -2 earliest (log start), -1 latest (high watermark; the last stable
-offset for read_committed, the same here without transactions), -3 the record with the
+offset for read_committed, isolation_level 1), -3 the record with the
 largest timestamp (v7+), -4 earliest local (v8+; no tiered storage, so the log start).
 A timestamp with no record at or after it answers offset -1.
 """
@@ -14,11 +14,13 @@ from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
+READ_COMMITTED = 1
 
 
 @handles(ApiKey.LIST_OFFSETS)
 async def handle(ctx, request):
     topics = []
+    committed = getattr(request, "isolation_level", 0) == READ_COMMITTED
     for t in request.topics:
         describable = ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)
         parts = []
@@ -31,7 +33,7 @@ async def handle(ctx, request):
                 if partition is None:
                     raise KafkaError(ErrorCode.unknown_topic_or_partition)
                 partition.check_leader_epoch(getattr(rp, "current_leader_epoch", -1))
-                ts, offset = _lookup(partition, rp.timestamp)
+                ts, offset = _lookup(partition, rp.timestamp, committed)
                 epoch = partition.leader_epoch if offset >= 0 else -1
             except KafkaError as e:
                 code = e.code
@@ -49,10 +51,10 @@ async def handle(ctx, request):
     return ctx.respond(throttle_time=0, topics=tuple(topics))
 
 
-def _lookup(partition, timestamp: int) -> tuple[int, int]:
+def _lookup(partition, timestamp: int, committed: bool) -> tuple[int, int]:
     """(timestamp, offset) answering a ListOffsets query on one partition."""
     if timestamp in (LATEST, LATEST_TIERED):
-        return -1, partition.high_watermark
+        return -1, partition.last_stable_offset if committed else partition.high_watermark
     if timestamp in (EARLIEST, EARLIEST_LOCAL):
         return -1, partition.log_start_offset
     if timestamp == MAX_TIMESTAMP:

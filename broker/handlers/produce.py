@@ -4,6 +4,8 @@ Batches are validated (magic 2, sizes, CRC-32C, max.message.bytes, producer sequ
 appended as received, with offsets assigned in place. acks=0 gets no response at all. A batch
 refused for one of its records names it in ``record_errors`` (v8+, KIP-467).
 Single node: the ISR is this broker, so acks=1 and acks=all are both satisfied on append.
+A transactional producer (transactional_id set) needs Write on its transactional id; its
+batches go through the same append path, which tracks where its transaction began.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ log = logging.getLogger("broker.produce")
 async def handle(ctx, request):
     broker = ctx.broker
     acks = request.acks
+    tid = request.transactional_id
+    txn_denied = tid is not None and not ctx.authorize(
+        AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, tid
+    )
     responses = []
     for topic_data in request.topic_data:
         writable = ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic_data.name)
@@ -34,10 +40,10 @@ async def handle(ctx, request):
                     raise KafkaError(
                         ErrorCode.invalid_required_acks, f"acks={acks} is not 0, 1 or -1"
                     )
-                if request.transactional_id is not None:
+                if txn_denied:
                     raise KafkaError(
                         ErrorCode.transactional_id_authorization_failed,
-                        "transactions are not supported by this broker yet",
+                        "Write denied on the transactional id",
                     )
                 if not writable:
                     raise KafkaError(ErrorCode.topic_authorization_failed, "Write denied")

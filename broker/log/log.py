@@ -47,13 +47,14 @@ from broker.log.segment import (
     SegmentInfo,
     now_ms,
 )
+from broker.log.txn_index import TXN_INDEX_SUFFIX, AbortedTxn
 from broker.protocol import records
 from broker.protocol.records import BatchHeader, CorruptRecordError
 
 log = logging.getLogger("broker.log")
 
 INT32_MAX = 0x7FFFFFFF
-_SEGMENT_FILE = re.compile(r"^(\d{20})\.(log|index|timeindex)$")
+_SEGMENT_FILE = re.compile(r"^(\d{20})\.(log|index|timeindex|txnindex)$")
 CLEANED_SUFFIX = ".cleaned"
 SWAP_SUFFIX = ".swap"
 
@@ -102,6 +103,9 @@ class Log:
         self._clock = clock
         self._unflushed_records = 0
         self._last_flush_ms = clock()
+        # Called with the new active segment's base offset after each roll (the partition
+        # snapshots its transaction state there); None when nobody asks.
+        self.on_roll: Callable[[int], None] | None = None
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -344,6 +348,8 @@ class Log:
         self._segments.append(_new_segment(self.directory, old.next_offset, self._config))
         fsync_dir(self.directory)
         log.debug("%s: rolled segment %d", self.directory.name, old.next_offset)
+        if self.on_roll is not None:
+            self.on_roll(old.next_offset)
 
     def replace_segment(self, old: LogSegment, swap_path: Path, builder: IndexBuilder) -> bool:
         """Install the cleaner's fsynced ``<base>.log.swap`` in place of the closed ``old``.
@@ -442,6 +448,32 @@ class Log:
                 yield h
             position = 0
 
+    # --- transactions -------------------------------------------------------------------------
+
+    def append_aborted(self, txn: AbortedTxn) -> None:
+        """Index a transaction whose abort marker was just appended (to the active segment)."""
+        self._segments[-1].txn_index.append(txn)
+
+    def collect_aborted(self, fetch_offset: int, upper_bound: int) -> list[AbortedTxn]:
+        """Aborted transactions overlapping [fetch_offset, upper_bound): those whose marker
+        is at or after ``fetch_offset`` and whose first record is below ``upper_bound``."""
+        found: list[AbortedTxn] = []
+        for seg in self._segments[self._segment_index(fetch_offset) :]:
+            if seg.txn_index.collect(fetch_offset, upper_bound, found):
+                break
+        return found
+
+    def segment_bases(self) -> list[int]:
+        return [seg.base_offset for seg in self._segments]
+
+    def replace_aborted(self, base_offset: int, entries: list[AbortedTxn]) -> None:
+        """Rewrite the aborted-transaction index of the segment based at ``base_offset``."""
+        for seg in self._segments:
+            if seg.base_offset == base_offset:
+                seg.txn_index.replace(entries)
+                return
+        raise ValueError(f"no segment based at {base_offset}")
+
     def offset_for_timestamp(self, timestamp_ms: int) -> tuple[int, int] | None:
         """(offset, timestamp) of the first record at or after the log start whose timestamp
         is >= ``timestamp_ms``; None if there is none."""
@@ -527,6 +559,7 @@ class Log:
             self._segments.pop().delete()
         removed = self._segments[-1].truncate_to(offset)
         leo = self.log_end_offset
+        self._segments[-1].txn_index.truncate_from(leo)
         self._log_start = min(self._log_start, leo)
         self._recovery_point = min(self._recovery_point, leo)
         self._epochs.truncate_from_end(leo)
@@ -640,7 +673,7 @@ def _load_segments(directory: Path, config: LogConfig) -> list[LogSegment]:
             continue
         if path.suffix == LOG_SUFFIX:
             bases.add(int(m.group(1)))
-        elif path.suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
+        elif path.suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX):
             indexes.append(path)
     for path in indexes:
         if int(path.name[:20]) not in bases:

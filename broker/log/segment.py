@@ -4,7 +4,8 @@ On-disk format: ``<dir>/<base_offset:020d>.log`` holds whole v2 record batches b
 exactly as served to consumers (base offsets and partition leader epochs stamped); offsets
 increase from ``base_offset`` (contiguously, except where the log cleaner removed records).
 Beside it, ``.index`` (see offset_index.py) and ``.timeindex`` (see time_index.py) are sparse
-and rebuildable: they are never the only copy of anything.
+and rebuildable: they are never the only copy of anything. ``.txnindex`` (txn_index.py) lists
+the transactions aborted in the segment; it exists only once one was.
 
 Appends write the caller's bytes at the current end with one positional write, then the index
 entries they earn. The three writes are one unit: if any fails, the ``.log`` file and both
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from broker.log.offset_index import CorruptIndexError, OffsetIndex
 from broker.log.time_index import TimeIndex
+from broker.log.txn_index import TXN_INDEX_SUFFIX, TxnIndex
 from broker.protocol import records
 from broker.protocol.records import HEADER_SIZE, BatchHeader, CorruptRecordError
 
@@ -127,6 +129,7 @@ class LogSegment:
         self.log_path = directory / (stem + LOG_SUFFIX)
         self.index_path = directory / (stem + INDEX_SUFFIX)
         self.time_index_path = directory / (stem + TIME_INDEX_SUFFIX)
+        self.txn_index = TxnIndex(directory / (stem + TXN_INDEX_SUFFIX))  # aborted txns
         self._fd: int | None = None
         self._offset_index: OffsetIndex | None = None
         self._time_index: TimeIndex | None = None
@@ -564,6 +567,7 @@ class LogSegment:
             self._offset_index.flush()
         if self._time_index is not None:
             self._time_index.flush()
+        self.txn_index.flush()
 
     def close_indexes(self) -> None:
         """Release the index file handles (the in-memory entries stay)."""
@@ -574,6 +578,7 @@ class LogSegment:
 
     def close(self) -> None:
         self.close_indexes()
+        self.txn_index.close()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -583,3 +588,4 @@ class LogSegment:
         self.close()
         for path in (self.log_path, self.index_path, self.time_index_path):
             path.unlink(missing_ok=True)
+        self.txn_index.delete()

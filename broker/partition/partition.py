@@ -4,6 +4,12 @@ Single node today: this broker leads every partition and the ISR is itself, so t
 watermark follows the log end after each append. The fields are kept apart (leader epoch,
 replicas, ISR, high watermark vs log end offset) so followers can be added without reshaping
 the callers. Fetches waiting for data register a future that an append resolves.
+
+Transactions: producers' transactional batches are appended like any other; the producer
+state tracks where each open transaction began, which bounds the last stable offset (LSO)
+read_committed consumers may read up to. ``write_marker`` appends the coordinator's commit or
+abort marker and indexes an aborted transaction; both wake waiting fetches, since the LSO
+moves. See txn_state.py for how this survives restarts.
 """
 
 from __future__ import annotations
@@ -15,8 +21,11 @@ from dataclasses import dataclass, field
 
 from broker.errors import ErrorCode, KafkaError
 from broker.log.log import AppendResult, Log
+from broker.log.txn_index import AbortedTxn
+from broker.partition import txn_state
 from broker.partition.producer_state import ProducerStateManager
 from broker.partition.record_policy import RecordPolicy
+from broker.partition.txn_markers import marker_batch
 from broker.protocol import records
 
 
@@ -52,15 +61,16 @@ class Partition:
     high_watermark: int = 0
     producers: ProducerStateManager = field(default_factory=ProducerStateManager)
     waiters: set[asyncio.Future] = field(default_factory=set)
+    # base offset of a segment rolled during the current append (its snapshot may need the
+    # append's own transactional batches), None otherwise
+    _rolled_at: int | None = None
 
     def __post_init__(self) -> None:
-        # Producer state comes back from the batch headers of the active segment: retries
-        # that can still arrive target recent batches, and scanning the whole log would make
-        # start-up time grow with the data kept.
-        segments = self.log.segments()
-        start = segments[-1].base_offset if segments else self.log.log_start_offset
-        for h in self.log.batch_headers(max(start, self.log.log_start_offset)):
-            self.producers.update(h)
+        # Producer state comes back from batch headers, normally of the active segment alone:
+        # retries that can still arrive target recent batches, and open transactions are
+        # snapshotted at each roll (txn_state.py), so start-up time does not grow with data.
+        txn_state.rebuild(self.log, self.producers)
+        self.log.on_roll = self._on_roll
         self.high_watermark = self.log.log_end_offset
         self.log.assign_leader_epoch(self.leader_epoch)  # answers OffsetForLeaderEpoch at once
 
@@ -144,12 +154,79 @@ class Partition:
         )
         for _, h in batches:
             self.producers.update(h)
+        if self._rolled_at is not None:
+            self._complete_snapshot(batches)
         self.high_watermark = self.log.log_end_offset  # the ISR is this broker alone
         self.wake_fetchers()
         return ProduceResult(result.base_offset, result.log_append_time, self.log_start_offset)
 
     def read(self, offset: int, max_bytes: int, *, min_one: bool) -> bytes | memoryview:
         return self.log.read(offset, max_bytes, upper_bound=self.high_watermark, min_one=min_one)
+
+    # --- transactions -----------------------------------------------------------------------
+
+    @property
+    def last_stable_offset(self) -> int:
+        """Below it every transaction is decided: the high watermark, or the first offset
+        of the oldest open transaction."""
+        ongoing = self.producers.ongoing
+        if not ongoing:
+            return self.high_watermark
+        return min(min(ongoing.values()), self.high_watermark)
+
+    def read_committed(
+        self, offset: int, max_bytes: int, *, min_one: bool
+    ) -> tuple[bytes | memoryview, list[AbortedTxn]]:
+        """Batches below the LSO, with the aborted transactions they may hold."""
+        lso = self.last_stable_offset
+        data = self.log.read(offset, max_bytes, upper_bound=lso, min_one=min_one)
+        if not data:
+            return data, []
+        return data, self.log.collect_aborted(offset, lso)
+
+    def write_marker(
+        self, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int
+    ) -> int:
+        """Append a commit/abort marker for the producer's transaction; its offset.
+
+        The marker's epoch may be newer than the producer's (the coordinator fencing a
+        zombie), never older (INVALID_PRODUCER_EPOCH).
+        """
+        self.producers.check_marker(producer_id, producer_epoch)
+        buf = bytearray(marker_batch(producer_id, producer_epoch, commit, coordinator_epoch))
+        batches = list(records.iter_batches(buf))
+        result = self.log.append(buf, batches, leader_epoch=self.leader_epoch)
+        h = batches[0][1]
+        self.producers.update(h)
+        first = self.producers.end_txn(producer_id)
+        if not commit and first is not None:
+            unstable = self.producers.first_unstable_offset()
+            self.log.append_aborted(
+                AbortedTxn(
+                    producer_id,
+                    first,
+                    h.base_offset,
+                    unstable if unstable is not None else h.next_offset,
+                )
+            )
+        self._rolled_at = None  # a roll came before the marker: the snapshot is right
+        self.high_watermark = self.log.log_end_offset
+        self.wake_fetchers()
+        return result.base_offset
+
+    def _on_roll(self, new_base: int) -> None:
+        txn_state.write_snapshot(self.log.directory, new_base, self.producers.ongoing)
+        self._rolled_at = new_base
+
+    def _complete_snapshot(self, batches: list) -> None:
+        """A roll happened inside this append: transactions its earlier batches opened
+        belong in the snapshot at the new segment."""
+        rolled, self._rolled_at = self._rolled_at, None
+        assert rolled is not None
+        if any(h.is_transactional and h.base_offset < rolled for _, h in batches):
+            ongoing = self.producers.ongoing
+            at_roll = {pid: first for pid, first in ongoing.items() if first < rolled}
+            txn_state.write_snapshot(self.log.directory, rolled, at_roll)
 
     def wake_fetchers(self) -> None:
         waiters, self.waiters = self.waiters, set()

@@ -4,6 +4,11 @@ Per producer id we keep its epoch and the last five batches appended (first/last
 offsets): a retried batch matching one of them is a duplicate, answered with the offsets it
 got the first time (answering OUT_OF_ORDER_SEQUENCE there would make clients duplicate).
 Sequences wrap at int32 max. The state is rebuilt from batch headers when a log is opened.
+
+Transactions: ``ongoing`` maps each producer with an open transaction on this partition to
+the offset of its first transactional batch (Kafka's currentTxnFirstOffset); a commit or
+abort marker (``end_txn``) closes it. The partition's last stable offset is the smallest of
+these, so a partition without open transactions pays one empty-dict test.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from broker.errors import ErrorCode, KafkaError
-from broker.protocol.records import BatchHeader
+from broker.protocol.records import CONTROL_MASK, TRANSACTIONAL_MASK, BatchHeader
 
 CACHED_BATCHES = 5
 INT32_MAX = 0x7FFFFFFF
@@ -45,6 +50,7 @@ def _next_seq(seq: int) -> int:
 class ProducerStateManager:
     def __init__(self) -> None:
         self.producers: dict[int, ProducerEntry] = {}
+        self.ongoing: dict[int, int] = {}  # producer id -> first offset of its open txn
 
     def check(self, h: BatchHeader) -> BatchMeta | None:
         """Validate a producer's batch before it is appended.
@@ -52,7 +58,7 @@ class ProducerStateManager:
         Returns the earlier append's metadata when this batch is a retried duplicate;
         raises KafkaError for a fenced epoch or a sequence gap.
         """
-        if h.producer_id < 0 or h.base_sequence < 0:
+        if h.producer_id < 0:
             return None
         entry = self.producers.get(h.producer_id)
         if entry is None:
@@ -62,6 +68,8 @@ class ProducerStateManager:
                 ErrorCode.invalid_producer_epoch,
                 f"producer {h.producer_id} epoch {h.producer_epoch} is older than {entry.epoch}",
             )
+        if h.base_sequence < 0:
+            return None  # no sequence (transactional offset commits): the epoch is all
         if h.producer_epoch > entry.epoch:
             if h.base_sequence != 0:
                 raise KafkaError(
@@ -80,6 +88,25 @@ class ProducerStateManager:
             )
         return None
 
+    def check_marker(self, producer_id: int, producer_epoch: int) -> None:
+        """A commit/abort marker may not come from an epoch older than the producer's."""
+        entry = self.producers.get(producer_id)
+        if entry is not None and producer_epoch < entry.epoch:
+            raise KafkaError(
+                ErrorCode.invalid_producer_epoch,
+                f"marker epoch {producer_epoch} of producer {producer_id} is older than "
+                f"{entry.epoch}",
+            )
+
+    def end_txn(self, producer_id: int) -> int | None:
+        """Close the producer's open transaction (its marker was appended): its first offset,
+        None if it had none here."""
+        return self.ongoing.pop(producer_id, None)
+
+    def first_unstable_offset(self) -> int | None:
+        ongoing = self.ongoing
+        return min(ongoing.values()) if ongoing else None
+
     def update(self, h: BatchHeader) -> None:
         """Record an appended batch (its header now carries the assigned offsets)."""
         if h.producer_id < 0:
@@ -88,6 +115,8 @@ class ProducerStateManager:
         if entry is None or h.producer_epoch > entry.epoch:
             entry = self.producers[h.producer_id] = ProducerEntry(h.producer_epoch)
         entry.last_timestamp = h.max_timestamp
+        if h.attributes & TRANSACTIONAL_MASK and not h.attributes & CONTROL_MASK:
+            self.ongoing.setdefault(h.producer_id, h.base_offset)
         if h.base_sequence >= 0:
             entry.batches.append(
                 BatchMeta(

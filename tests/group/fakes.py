@@ -71,9 +71,24 @@ class MemoryLog:
             raise KafkaError(ErrorCode.kafka_storage_error, "disk on fire")
         self.entries += [(group_id, k, v) for k, v in entries]
 
+    def append_txn(
+        self,
+        group_id: str,
+        entries: list[tuple[bytes, bytes | None]],
+        producer_id: int,
+        producer_epoch: int,
+    ) -> None:
+        self.append(group_id, entries)
+
+    def partition_of(self, group_id: str) -> int:
+        return 0
+
     def replay(self) -> Iterator[tuple[bytes, bytes | None]]:
         for _, k, v in self.entries:
             yield k, v
+
+    def open_transactions(self) -> dict[int, list[tuple[bytes, bytes | None]]]:
+        return {}
 
 
 def make_coordinator(**overrides) -> tuple[GroupCoordinator, FakeScheduler, MemoryLog]:
