@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from broker.errors import ErrorCode, KafkaError
-from broker.partition.txn_markers import marker_is_commit
 from broker.protocol import records
+from broker.protocol.control_records import marker_is_commit
 
 if TYPE_CHECKING:
     from broker.node import Broker

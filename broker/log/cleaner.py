@@ -26,8 +26,14 @@ Throttling: the cleaner is one asyncio task; it yields to the event loop every
 ``log.cleaner.io.max.bytes.per.second``. It reads segments through its own file descriptors,
 so a segment deleted by retention meanwhile is simply not swapped in.
 
-Not handled (yet): aborted transactional data is not removed, and the offset map is not
-bounded (Kafka's dedupe buffer): a dirty section with very many distinct keys costs memory.
+Transactions: records of a transactional batch enter the offset map only once the
+transaction's commit marker is read in the closed segments, so neither an aborted nor a
+still-open transaction's record can make an older committed record of its key go. Batches
+of aborted transactions are removed (emptied when a producer's last). Markers (control
+batches) are always kept: consumers and the aborted-transaction index rely on them.
+
+Not handled (yet): the offset map is not bounded (Kafka's dedupe buffer): a dirty section
+with very many distinct keys costs memory.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from broker.log.manager import (
 )
 from broker.log.segment import IndexBuilder, LogSegment, now_ms
 from broker.protocol import records
+from broker.protocol.control_records import marker_is_commit
 from broker.protocol.records import HEADER_SIZE, LOG_OVERHEAD, BatchHeader, Record
 
 log = logging.getLogger("broker.log.cleaner")
@@ -267,7 +274,7 @@ class LogCleaner:
         segments = [s for s in lg.closed_segments() if s.base_offset < section.end]
         try:
             if segments:
-                offset_map, last_batches = await self._build_offset_map(
+                offset_map, last_batches, aborted = await self._build_offset_map(
                     lg.closed_segments(), section, throttle, result
                 )
             for seg in segments:
@@ -280,6 +287,7 @@ class LogCleaner:
                     seg,
                     offset_map,
                     last_batches,
+                    aborted,
                     clean_before,
                     drop_tombstones,
                     throttle,
@@ -333,15 +341,20 @@ class LogCleaner:
         section: DirtySection,
         throttle: _Throttle,
         result: PassResult,
-    ) -> tuple[dict[bytes, int], dict[int, int]]:
+    ) -> tuple[dict[bytes, int], dict[int, int], set[int]]:
         """(key -> offset of its latest record in the dirty section, producer id -> base
-        offset of its last batch in the closed segments).
+        offset of its last batch in the closed segments, base offsets of the batches of
+        aborted transactions).
 
         Producers are judged by the closed segments only: one that also wrote to the active
-        segment then keeps an extra (empty) batch, which is harmless.
+        segment then keeps an extra (empty) batch, which is harmless. Records of a
+        transaction count once its commit marker is seen.
         """
         offset_map: dict[bytes, int] = {}
         last_batches: dict[int, int] = {}
+        pending_keys: dict[int, list[tuple[bytes, int]]] = {}  # open transactions' records
+        pending_batches: dict[int, list[int]] = {}
+        aborted: set[int] = set()
         for seg in segments:
             dirty = seg.base_offset < section.end and seg.next_offset > section.first_dirty
             for _, h, raw in _batches_of(seg):
@@ -349,12 +362,32 @@ class LogCleaner:
                 result.bytes_read += len(raw)
                 if h.producer_id >= 0:
                     last_batches[h.producer_id] = h.base_offset
+                if h.is_transactional and h.producer_id >= 0:
+                    if h.is_control:
+                        keys = pending_keys.pop(h.producer_id, [])
+                        batches = pending_batches.pop(h.producer_id, [])
+                        if _is_commit(raw):
+                            for key, offset in keys:
+                                if offset > offset_map.get(key, -1):
+                                    offset_map[key] = offset
+                        else:
+                            aborted.update(batches)
+                        continue
+                    pending_batches.setdefault(h.producer_id, []).append(h.base_offset)
                 if not dirty or h.is_control or h.next_offset <= section.first_dirty:
                     continue
+                target = (
+                    pending_keys.setdefault(h.producer_id, [])
+                    if h.is_transactional and h.producer_id >= 0
+                    else None
+                )
                 for r in records.decode_batch(raw).records:
                     if r.key is not None and section.first_dirty <= r.offset < section.end:
-                        offset_map[r.key] = r.offset
-        return offset_map, last_batches
+                        if target is not None:
+                            target.append((r.key, r.offset))
+                        else:
+                            offset_map[r.key] = r.offset
+        return offset_map, last_batches, aborted
 
     async def _clean_segment(
         self,
@@ -362,6 +395,7 @@ class LogCleaner:
         seg: LogSegment,
         offset_map: dict[bytes, int],
         last_batches: dict[int, int],
+        aborted: set[int],
         clean_before: bool,
         drop_tombstones: bool,
         throttle: _Throttle,
@@ -379,13 +413,14 @@ class LogCleaner:
         kept_tombstones = 0
         try:
             for _, h, raw in _batches_of(seg):
-                out, removed, tombstones = _filter_batch(
-                    h,
-                    raw,
-                    offset_map,
-                    last_batches.get(h.producer_id) == h.base_offset,
-                    drop_tombstones,
-                )
+                keep_empty = last_batches.get(h.producer_id) == h.base_offset
+                if h.base_offset in aborted and not h.is_control:
+                    out = _empty_batch(h) if keep_empty else None
+                    removed, tombstones = h.records_count, 0
+                else:
+                    out, removed, tombstones = _filter_batch(
+                        h, raw, offset_map, keep_empty, drop_tombstones
+                    )
                 result.bytes_read += len(raw)
                 result.records_removed += removed
                 kept_tombstones += tombstones
@@ -434,6 +469,13 @@ class LogCleaner:
         for seg in lg.closed_segments():
             if seg.next_offset <= checkpoint:
                 seg.cleaned = True
+
+
+def _is_commit(raw: bytes) -> bool:
+    try:
+        return marker_is_commit(raw)
+    except ValueError:
+        return False  # not a transaction marker: decide nothing as committed
 
 
 def _write_all(fd: int, data: bytes, position: int) -> None:

@@ -25,8 +25,8 @@ from broker.log.txn_index import AbortedTxn
 from broker.partition import txn_state
 from broker.partition.producer_state import ProducerStateManager
 from broker.partition.record_policy import RecordPolicy
-from broker.partition.txn_markers import marker_batch
 from broker.protocol import records
+from broker.protocol.control_records import marker_batch
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from broker.log.atomic import write_atomically
 from broker.log.log import Log
 from broker.log.txn_index import AbortedTxn
 from broker.partition.producer_state import ProducerStateManager
-from broker.partition.txn_markers import marker_is_commit
+from broker.protocol.control_records import marker_is_commit
 from broker.protocol.records import CONTROL_MASK
 
 log = logging.getLogger("broker.partition")
