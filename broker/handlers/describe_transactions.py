@@ -7,6 +7,8 @@ the principal may Describe, as Kafka does.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from broker.errors import ErrorCode
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
@@ -33,7 +35,7 @@ async def handle(ctx, request):
                     transactional_id=tid,
                     transaction_state="",
                     transaction_timeout=0,
-                    transaction_start_time=-1,
+                    transaction_start_time=_timestamp(-1),
                     producer_id=-1,
                     producer_epoch=-1,
                     topics=(),
@@ -55,10 +57,16 @@ async def handle(ctx, request):
                 transactional_id=tid,
                 transaction_state=m.state.display,
                 transaction_timeout=m.timeout_ms,
-                transaction_start_time=m.txn_start_ms,
+                transaction_start_time=_timestamp(m.txn_start_ms),
                 producer_id=m.producer_id,
                 producer_epoch=m.producer_epoch,
                 topics=topics,
             )
         )
     return ctx.respond(throttle_time=0, transaction_states=tuple(states))
+
+
+def _timestamp(ms: int) -> datetime:
+    """kio's int64 timestamp field takes a datetime; -1 (no transaction) is 1 ms before the
+    epoch, which it writes back as -1."""
+    return datetime.fromtimestamp(ms / 1000, UTC)

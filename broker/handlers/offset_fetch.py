@@ -1,5 +1,9 @@
 """OffsetFetch (key 9), v1-9: committed offsets of given partitions, or all of a group's
 (null topics, v2+); v8+ asks for several groups. Never committed -> offset -1.
+
+require_stable (v7+, KIP-447, sent by read_committed consumers): a partition whose offset is
+being committed by an undecided transaction answers UNSTABLE_OFFSET_COMMIT (clients retry)
+instead of the offset committed before it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from broker.security.acl import AclOperation, ResourceType
 DESCRIBE = AclOperation.DESCRIBE
 
 
-def _topics(ctx, group_id: str, requested, suffix: str) -> tuple:
+def _topics(ctx, group_id: str, requested, suffix: str, stable: bool) -> tuple:
     # Offsets of topics the principal may not Describe are left out of a listing of all, and
     # refused (TOPIC_AUTHORIZATION_FAILED) when asked for by name, as Kafka does.
     def describable(topic: str) -> bool:
@@ -32,10 +36,15 @@ def _topics(ctx, group_id: str, requested, suffix: str) -> tuple:
                     for i in t.partition_indexes
                 ]
     found = ctx.broker.groups.fetch_offsets(group_id, partitions)
+    unstable = ctx.broker.groups.pending_partitions(group_id) if stable else set()
     for (topic, index), om in found.items():
         if requested is None and not describable(topic):
             continue
-        by_topic.setdefault(topic, []).append(_partition(ctx, suffix, index, om, ErrorCode.none))
+        if (topic, index) in unstable:
+            part = _partition(ctx, suffix, index, None, ErrorCode.unstable_offset_commit)
+        else:
+            part = _partition(ctx, suffix, index, om, ErrorCode.none)
+        by_topic.setdefault(topic, []).append(part)
     return tuple(
         ctx.make(f"OffsetFetchResponseTopic{suffix}", name=name, partitions=tuple(parts))
         for name, parts in by_topic.items()
@@ -56,7 +65,9 @@ def _partition(ctx, suffix: str, index: int, om, code: ErrorCode):
 @handles(ApiKey.OFFSET_FETCH)
 async def handle(ctx, request):
     if ctx.version >= 8:
-        groups = tuple(_group(ctx, g.group_id, g.topics) for g in request.groups)
+        groups = tuple(
+            _group(ctx, g.group_id, g.topics, request.require_stable) for g in request.groups
+        )
         return ctx.respond(throttle_time=0, groups=groups)
     if not ctx.authorize(DESCRIBE, ResourceType.GROUP, request.group_id):
         # v2+ has a top-level error; v1 can only say it per partition
@@ -74,11 +85,12 @@ async def handle(ctx, request):
                 for t in request.topics or ()
             )
         return ctx.respond(throttle_time=0, topics=topics, error_code=refused)
-    topics = _topics(ctx, request.group_id, request.topics, "")
+    stable = getattr(request, "require_stable", False)
+    topics = _topics(ctx, request.group_id, request.topics, "", stable)
     return ctx.respond(throttle_time=0, topics=topics, error_code=ErrorCode.none)
 
 
-def _group(ctx, group_id: str, requested):
+def _group(ctx, group_id: str, requested, stable: bool):
     if not ctx.authorize(DESCRIBE, ResourceType.GROUP, group_id):
         return ctx.make(
             "OffsetFetchResponseGroup",
@@ -89,6 +101,6 @@ def _group(ctx, group_id: str, requested):
     return ctx.make(
         "OffsetFetchResponseGroup",
         group_id=group_id,
-        topics=_topics(ctx, group_id, requested, "s"),
+        topics=_topics(ctx, group_id, requested, "s", stable),
         error_code=ErrorCode.none,
     )
