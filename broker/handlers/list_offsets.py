@@ -63,6 +63,7 @@ def _lookup(partition, timestamp: int, committed: bool) -> tuple[int, int]:
     if timestamp < 0:
         raise KafkaError(ErrorCode.invalid_request, f"unknown special timestamp {timestamp}")
     found = partition.log.offset_for_timestamp(timestamp)
-    if found is None or found[0] >= partition.high_watermark:
+    bound = partition.last_stable_offset if committed else partition.high_watermark
+    if found is None or found[0] >= bound:
         return -1, -1
     return found[1], found[0]

@@ -7,6 +7,9 @@ segments, with gaps where the log cleaner (cleaner.py) removed records; it swaps
 segment in through ``<base>.log.cleaned`` (being written) and ``<base>.log.swap`` (complete and
 fsynced), and ``Log.open`` discards the first and finishes the second. The log start offset
 and the recovery point are persisted by the LogManager in its checkpoint files, not here.
+Each segment may have a ``.txnindex`` of the transactions aborted in it (txn_index.py),
+appended by the partition after an abort marker and read by read_committed fetches; it goes
+with its segment. ``on_roll`` lets the partition snapshot its open transactions at a roll.
 
 Durability: an append returns once its bytes are written to the OS page cache, so it
 survives the death of the process; fsync happens when ``flush_messages`` records are

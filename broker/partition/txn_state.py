@@ -72,7 +72,6 @@ def read_snapshot(directory: Path, offset: int) -> dict[int, int] | None:
 class ScanStart:
     offset: int
     ongoing: dict[int, int] = field(default_factory=dict)
-    from_snapshot: bool = False
 
 
 def scan_start(lg: Log) -> ScanStart:
@@ -86,7 +85,7 @@ def scan_start(lg: Log) -> ScanStart:
     for offset in reversed(usable):
         ongoing = read_snapshot(lg.directory, offset)
         if ongoing is not None:
-            return ScanStart(max(offset, lg.log_start_offset), ongoing, True)
+            return ScanStart(max(offset, lg.log_start_offset), ongoing)
     if len(bases) == 1:
         # One segment: nothing can have started before it that this scan will not see,
         # except what retention deleted (its transactions are past their timeout anyway).
@@ -102,7 +101,7 @@ def rebuild(lg: Log, producers: ProducerStateManager) -> None:
     bases = lg.segment_bases()
     active = bases[-1]
     aborted: dict[int, list[AbortedTxn]] = {}
-    snapshot_due = not start.from_snapshot and start.offset < active
+    snapshot_due = start.offset < active  # so the next opening starts at the active segment
     for h in lg.batch_headers(start.offset):
         if snapshot_due and h.base_offset >= active:
             write_snapshot(lg.directory, active, producers.ongoing)
