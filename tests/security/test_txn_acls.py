@@ -1,0 +1,92 @@
+"""ACLs on transactional ids with a real broker and a real transactional producer: Write on the
+id (and on the topic) lets it run; without it init_transactions fails fatally; AddOffsetsToTxn
+needs Read on the group."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from confluent_kafka import KafkaException, Producer
+from confluent_kafka.admin import NewTopic
+from kio.index import load_request_schema
+from kio.schema.errors import ErrorCode as E
+
+from broker.handlers.context import make
+from tests.harness import BrokerProcess
+from tests.security.acl_helpers import (
+    ME,
+    admin,
+    authz_args,
+    binding,
+    create_acls,
+    forget_admin_clients,  # noqa: F401 (autouse fixture)
+)
+from tests.wire import WireClient
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    b = BrokerProcess(tmp_path_factory.mktemp("txn-acl") / "broker", extra_args=authz_args(ME))
+    b.start()
+    try:
+        admin(b.bootstrap).create_topics([NewTopic("out", 1, 1)])["out"].result(15)
+        create_acls(
+            b.bootstrap,
+            [
+                binding("TRANSACTIONAL_ID", "tx-ok", "WRITE"),
+                binding("TOPIC", "out", "WRITE"),
+                binding("GROUP", "readable", "READ"),
+            ],
+        )
+        b.extra_args = authz_args("User:admin")
+        b.restart()
+        yield b
+    finally:
+        b.kill()
+
+
+def test_write_on_the_id_and_topic_lets_a_transaction_run(secured):
+    p = Producer({"bootstrap.servers": secured.bootstrap, "transactional.id": "tx-ok"})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.produce("out", value=b"x")
+    p.commit_transaction(30)
+
+
+def test_without_write_on_the_id_init_fails_fatally(secured):
+    p = Producer({"bootstrap.servers": secured.bootstrap, "transactional.id": "tx-denied"})
+    with pytest.raises(KafkaException) as raised:
+        p.init_transactions(30)
+    error = raised.value.args[0]
+    assert error.fatal()
+    assert error.code() == E.transactional_id_authorization_failed.value
+
+
+def test_add_offsets_needs_read_on_the_group(secured):
+    with WireClient(secured.bootstrap) as w:
+        init = w.request(
+            make(
+                load_request_schema(22, 3),
+                transactional_id="tx-ok",
+                transaction_timeout=60000,
+                producer_id=-1,
+                producer_epoch=-1,
+            )
+        )
+        assert init.error_code == E.none
+
+        def add_offsets(group: str, tid: str = "tx-ok") -> E:
+            return w.request(
+                make(
+                    load_request_schema(25, 3),
+                    transactional_id=tid,
+                    producer_id=init.producer_id,
+                    producer_epoch=init.producer_epoch,
+                    group_id=group,
+                )
+            ).error_code
+
+        assert add_offsets(f"g-{uuid.uuid4()}") == E.group_authorization_failed
+        assert add_offsets("readable") == E.none
+        assert add_offsets("readable", tid="tx-denied") == E.transactional_id_authorization_failed
