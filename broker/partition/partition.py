@@ -168,11 +168,13 @@ class Partition:
     @property
     def last_stable_offset(self) -> int:
         """Below it every transaction is decided: the high watermark, or the first offset
-        of the oldest open transaction."""
+        of the oldest open transaction, but never below the log start (DeleteRecords may
+        have removed where that transaction began, as Kafka allows)."""
         ongoing = self.producers.ongoing
         if not ongoing:
             return self.high_watermark
-        return min(min(ongoing.values()), self.high_watermark)
+        first = min(min(ongoing.values()), self.high_watermark)
+        return max(first, self.log.log_start_offset)
 
     def read_committed(
         self, offset: int, max_bytes: int, *, min_one: bool

@@ -155,3 +155,13 @@ def test_a_roll_inside_one_append_snapshots_the_transaction_it_opened(tmp_path):
     assert txn_state.read_snapshot(p.log.directory, rolled) == {9: first}
     p.log.close()
     assert partition_at(tmp_path / "t-0").last_stable_offset == first
+
+
+def test_the_lso_never_falls_below_the_log_start(tmp_path):
+    p = partition_at(tmp_path / "t-0", LogConfig())
+    p.append(plain(2), acks=-1)  # 0-1
+    p.append(txn_batch(7), acks=-1)  # 2, left open
+    p.append(plain(2), acks=-1)  # 3-4
+    p.log.delete_records_before(4)  # DeleteRecords past where the transaction began
+    assert p.log_start_offset == 4
+    assert p.last_stable_offset == 4
