@@ -61,8 +61,11 @@ _INVALID = {
     KafkaError.POLICY_VIOLATION, KafkaError.INVALID_REQUEST, KafkaError.INVALID_TIMESTAMP,
     KafkaError.TOPIC_EXCEPTION,  # INVALID_TOPIC_EXCEPTION: a bad topic name
     KafkaError.UNSUPPORTED_COMPRESSION_TYPE, KafkaError._INVALID_ARG, KafkaError.INVALID_GROUP_ID,
-    KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_RECORD, KafkaError.UNSUPPORTED_VERSION,
+    KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_RECORD,
 }
+# The broker lacks the API or version: librdkafka refuses locally (_UNSUPPORTED_FEATURE)
+# after ApiVersions, or the broker answers UNSUPPORTED_VERSION.
+_UNSUPPORTED = {KafkaError._UNSUPPORTED_FEATURE, KafkaError.UNSUPPORTED_VERSION}
 _UNREACHABLE = {
     KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._TIMED_OUT,
     KafkaError._RESOLVE, KafkaError.NETWORK_EXCEPTION, KafkaError.REQUEST_TIMED_OUT,
@@ -80,13 +83,25 @@ def exit_code_for(err: KafkaError) -> ExitCode:
         return ExitCode.INVALID
     if code in _UNREACHABLE:
         return ExitCode.UNREACHABLE
+    if code in _UNSUPPORTED:
+        return ExitCode.UNSUPPORTED
     return ExitCode.ERROR
+
+
+def unsupported(what: str, detail: str) -> KctlError:
+    """The one error shape for an API the cluster does not have, whichever command hit it."""
+    # librdkafka prefixes its reason with what it was doing ("... worker failed to send
+    # request: "); the reason itself names the API and the broker version it needs.
+    reason = detail.rsplit(": ", 1)[-1]
+    return KctlError(f"{what}: the cluster does not support it ({reason})", ExitCode.UNSUPPORTED)
 
 
 def kafka_error(exc: BaseException, what: str = "") -> KctlError:
     """A KafkaException/KafkaError as a one-line KctlError, ``what`` saying what failed."""
     err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else exc
     prefix = f"{what}: " if what else ""
+    if isinstance(err, KafkaError) and err.code() in _UNSUPPORTED:
+        return unsupported(what or "request failed", err.str() or err.name())
     if isinstance(err, KafkaError):
         text = err.str() or err.name()
         name = err.name()

@@ -31,12 +31,14 @@ class ExitCode(IntEnum):
     DENIED = 6  # authentication/authorization failure, or a read-only profile
     INVALID = 7  # invalid config or value rejected by the cluster, bad config file
     UNHEALTHY = 8  # `cluster health` found problems
+    UNSUPPORTED = 9  # the cluster lacks the API (or version) the command needs
     INTERRUPTED = 130  # Ctrl-C
 
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 partial failure, 4 not found, 5 cluster unreachable, "
-    "6 denied (auth or read-only profile), 7 invalid config/value, 8 unhealthy, 130 interrupted."
+    "6 denied (auth or read-only profile), 7 invalid config/value, 8 unhealthy, "
+    "9 unsupported by the cluster, 130 interrupted, 143 terminated."
 )
 
 

@@ -131,10 +131,7 @@ class ConsumeRun:
             low, high = marks[tp]
             out[tp] = resolve_start(start, low, high, start_times.get(tp))
             if end is not None:
-                bound = resolve_end(end, high, end_times.get(tp))
-                if self.request.exit_at_end:
-                    bound = min(bound, high)
-                self.progress.set_end(tp, bound, out[tp])
+                self.progress.set_end(tp, resolve_end(end, high, end_times.get(tp)), out[tp])
         return out
 
     def _on_assign(self, consumer: Any, partitions: list[TopicPartition]) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from confluent_kafka import KafkaError, KafkaException
+
 from kctl.record import Record
 
 MAX_ERRORS_KEPT = 5  # enough to explain a failure without flooding stderr
@@ -22,10 +24,15 @@ class DeliveryStats:
     acked: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # What failed the first record: a confluent_kafka KafkaError when librdkafka said,
+    # so the command can exit with the code for that kind of error.
+    first_cause: Any = None
     # (topic, partition, offset) of the last acknowledged record, for interactive feedback.
     last: tuple[str, int, int] | None = None
 
-    def note_failure(self, message: str) -> None:
+    def note_failure(self, message: str, cause: Any = None) -> None:
+        if not self.failed:
+            self.first_cause = cause
         self.failed += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(message)
@@ -81,7 +88,7 @@ class Sender:
     def _on_delivery(self, err: Any, msg: Any) -> None:
         if err is not None:
             where = f"{msg.topic()}[{msg.partition()}]" if msg is not None else "?"
-            self.stats.note_failure(f"{where}: {err.str() if hasattr(err, 'str') else err}")
+            self.stats.note_failure(f"{where}: {err.str() if hasattr(err, 'str') else err}", err)
         else:
             self.stats.acked += 1
             self.stats.last = (msg.topic(), msg.partition(), msg.offset())
@@ -110,7 +117,8 @@ class Sender:
                 # The local queue is full: serve delivery reports until there is room.
                 self.producer.poll(0.1)
             except Exception as e:  # KafkaException, TypeError from bad arguments
-                self.stats.note_failure(f"{topic}: {e}")
+                cause = e.args[0] if isinstance(e, KafkaException) and e.args else e
+                self.stats.note_failure(f"{topic}: {getattr(cause, 'str', e.__str__)()}", cause)
                 return
         self.producer.poll(0)
 
@@ -118,6 +126,7 @@ class Sender:
         """Wait for every outstanding delivery report (up to ``timeout`` seconds)."""
         remaining = self.producer.flush(timeout)
         if remaining:
-            self.stats.note_failure(f"{remaining} record(s) not acknowledged within {timeout:g}s")
+            message = f"{remaining} record(s) not acknowledged within {timeout:g}s"
+            self.stats.note_failure(message, KafkaError(KafkaError._TIMED_OUT, message))
             self.stats.failed += remaining - 1
         return self.stats

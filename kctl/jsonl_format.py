@@ -34,6 +34,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from kctl.output import to_json
 from kctl.record import CREATE_TIME, LOG_APPEND_TIME, Record
 
 UTF8, BASE64, HEX = "utf8", "base64", "hex"
@@ -144,11 +145,7 @@ def dumps_record(
     record: Record, key_encoding: str | None = None, value_encoding: str | None = None
 ) -> str:
     """One JSONL line (without the newline)."""
-    return json.dumps(
-        record_to_dict(record, key_encoding, value_encoding),
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return to_json(record_to_dict(record, key_encoding, value_encoding), indent=None)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@
 
 ``--to`` (exclusive, so ``--from 10 --to 20`` reads offsets 10..19):
     ``OFFSET``, ``@TIMESTAMP_MS``, ``@ISO-8601``, ``@-DURATION``, or ``end`` (the log end offset
-    captured at start).
+    captured at start). A bound is never past the log end captured at start: a bounded read
+    covers the records that exist, so it finishes even on a partition that is empty or ends
+    before the bound (it does not wait for records yet to be written).
 
 Timestamps resolve through a ListOffsets lookup the caller performs (``lookup_timestamp``
 names the instant to look up); the functions here only combine the answers.
@@ -109,14 +111,14 @@ def resolve_start(spec: OffsetSpec, low: int, high: int, time_offset: int | None
 def resolve_end(spec: OffsetSpec, high: int, time_offset: int | None = None) -> int:
     """The exclusive end offset for a partition whose log end is ``high`` (captured at start).
 
-    An OFFSET bound beyond ``high`` is kept: the consumer waits for those records to arrive.
-    For a TIMESTAMP bound with no record at or after the instant, every existing record is
-    older, so the end is ``high``.
+    An OFFSET bound beyond ``high`` becomes ``high``: records not yet written are not waited
+    for (an empty partition is finished at once). For a TIMESTAMP bound with no record at or
+    after the instant, every existing record is older, so the end is ``high``.
     """
     if spec.kind == END:
         return high
     if spec.kind == OFFSET:
-        return spec.value
+        return min(spec.value, high)
     if spec.kind == TIMESTAMP:
         return high if time_offset is None or time_offset < 0 else time_offset
     raise ValueError(f"{spec.kind!r} is not an end bound")

@@ -21,7 +21,8 @@ A command may declare its own parameter with one of the global names (e.g. ``out
 extra choices, default None); the decorator then leaves that one alone and the merge still
 sees it, because it has the same name.
 
-Use ``@global_options(output=False)`` where ``-o`` makes no sense and
+Use ``@global_options(output=False)`` where ``-o`` makes no sense (the dashboard): ``-o`` is
+then refused before the command group too, so both places agree; and
 ``@global_options(cluster=False)`` for commands that never talk to a cluster.
 """
 
@@ -182,6 +183,8 @@ def global_options(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             for n in added:
                 kwargs.pop(n, None)
+            if not output and not root:
+                _refuse_output([*args, *kwargs.values()])
             return func(*args, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=[*params, *extra])  # type: ignore[attr-defined]
@@ -193,6 +196,15 @@ def global_options(
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _refuse_output(values: list[Any]) -> None:
+    from typer._click.core import Context as click_context  # what Typer hands commands
+
+    # `kctl -o json tui` must fail as `kctl tui -o json` does (no such option there).
+    ctx = next((v for v in values if isinstance(v, click_context)), None)
+    if ctx is not None and given(ctx).get(OUTPUT) is not None:
+        fail(f"-o/--output does not apply to `{ctx.command_path}`", ExitCode.USAGE)
 
 
 @dataclass(frozen=True)

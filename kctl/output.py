@@ -30,7 +30,10 @@ from kctl import console
 
 
 def to_json(obj: Any, *, indent: int | None = 2) -> str:
-    return json.dumps(obj, indent=indent, ensure_ascii=False, default=str)
+    """JSON text; ``indent=None`` gives one compact line, the JSON Lines style of every
+    command (records from ``consume -o jsonl`` and admin results alike)."""
+    separators = (",", ":") if indent is None else None
+    return json.dumps(obj, indent=indent, separators=separators, ensure_ascii=False, default=str)
 
 
 def print_rows(

@@ -268,8 +268,9 @@ def register(app: typer.Typer) -> None:
         c = Cluster(s)
         c.check_reachable()
         results = acl_admin.create(c, bindings)
-        _print([r.binding for r in results if r.error is None], s.output)
         failures = [r.error for r in results if r.error is not None]
+        if len(failures) < len(results):  # nothing added: only the error, no empty table
+            _print([r.binding for r in results if r.error is None], s.output)
         if failures:
             code = failures[0].code if len(failures) == len(results) else ExitCode.PARTIAL
             more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from kctl.console import ExitCode, fail
+
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Run the bundled Kafka-compatible broker.", no_args_is_help=True)
@@ -61,6 +63,15 @@ def register(app: typer.Typer) -> None:
         import argparse
 
         from broker.cli import overrides_from, run
+        from broker.config import parse_listener
+
+        if listen is not None:
+            # The broker would report it as a bad `listeners` value "from --set".
+            try:
+                parse_listener(f"PLAINTEXT://{listen}")
+            except ValueError:
+                fail(f"--listen {listen!r} is not HOST:PORT (e.g. 127.0.0.1:9092)",
+                     ExitCode.USAGE)
 
         args = argparse.Namespace(listen=listen, data_dir=data_dir, node_id=node_id, set=set_ or [])
         raise typer.Exit(run(config, overrides_from(args), log_level, add_scram))

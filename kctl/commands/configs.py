@@ -9,7 +9,6 @@ from confluent_kafka.admin import ConfigResource, ResourceType
 
 from kctl import output
 from kctl.client import Cluster
-from kctl.completers import complete_topics
 from kctl.config_alter import (
     AppendOpt,
     DeleteOpt,
@@ -19,24 +18,34 @@ from kctl.config_alter import (
     alter_configs,
 )
 from kctl.console import ExitCode, fail
+from kctl.name_args import TopicArg, TopicOpt, given_once
 from kctl.options import global_options, require_writable, settings
 
-TopicOpt = Annotated[
-    str | None,
-    typer.Option("--topic", "-t", metavar="TOPIC", help="A topic's configs.",
-                 autocompletion=complete_topics),
-]
 BrokerOpt = Annotated[
     int | None, typer.Option("--broker", metavar="NODE_ID", help="A broker's configs.")
 ]
 
 
-def _resource(topic: str | None, broker: int | None) -> ConfigResource:
+def _resource(
+    topic_arg: str | None, topic_opt: str | None, broker: int | None
+) -> ConfigResource:
+    topic = given_once(topic_arg, topic_opt)
     if (topic is None) == (broker is None):
-        fail("give exactly one of --topic or --broker", ExitCode.USAGE)
+        fail("give exactly one of TOPIC (or --topic) and --broker", ExitCode.USAGE)
     if topic is not None:
         return ConfigResource(ResourceType.TOPIC, topic)
     return ConfigResource(ResourceType.BROKER, str(broker))
+
+
+def _check_exists(cluster: Cluster, resource: ConfigResource) -> None:
+    """A clear "does not exist" (exit 4) at once, rather than a request that times out."""
+    if resource.restype == ResourceType.TOPIC:
+        cluster.topic(resource.name)
+        return
+    ids = [b.node_id for b in cluster.cluster_view().brokers]
+    if int(resource.name) not in ids:
+        fail(f"broker {resource.name} does not exist (brokers: {', '.join(map(str, ids))})",
+             ExitCode.NOT_FOUND)
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +56,7 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def describe(
         ctx: typer.Context,
+        topic_arg: TopicArg = None,
         topic: TopicOpt = None,
         broker: BrokerOpt = None,
         changed: Annotated[
@@ -58,15 +68,13 @@ def register(app: typer.Typer) -> None:
         Sensitive values are shown as *****.
 
         Examples:
-          kctl configs describe --topic orders --changed
+          kctl configs describe orders --changed
           kctl configs describe --broker 1 -o json
         """
         s = settings(ctx)
-        resource = _resource(topic, broker)
+        resource = _resource(topic_arg, topic, broker)
         cluster = Cluster(s)
-        cluster.check_reachable()
-        if topic is not None:
-            cluster.topic(topic)  # a clear "does not exist" (exit 4) before asking for configs
+        _check_exists(cluster, resource)
         values = cluster.describe_configs(resource)
         if changed:
             values = [v for v in values if not v.default]
@@ -81,6 +89,7 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def alter(
         ctx: typer.Context,
+        topic_arg: TopicArg = None,
         topic: TopicOpt = None,
         broker: BrokerOpt = None,
         set_: SetOpt = None,
@@ -100,13 +109,11 @@ def register(app: typer.Typer) -> None:
           kctl configs alter --broker 1 --set log.retention.ms=604800000
         """
         s = settings(ctx)
-        resource = _resource(topic, broker)
+        resource = _resource(topic_arg, topic, broker)
         if not dry_run:
             require_writable(s, "alter configs")
         cluster = Cluster(s)
-        cluster.check_reachable()
-        if topic is not None:
-            cluster.topic(topic)
+        _check_exists(cluster, resource)
         alter_configs(s.output, cluster, resource, set_=set_, delete=delete, append=append,
                       subtract=subtract, dry_run=dry_run)
 

@@ -10,10 +10,10 @@ import typer
 
 from kctl import options
 from kctl.client import connect
-from kctl.completers import complete_topics
 from kctl.console import ExitCode, fail, warn
 from kctl.consume_run import ConsumeRequest, ConsumeRun, UnknownTopicError
 from kctl.format_template import TEMPLATE_ENCODINGS, parse_template
+from kctl.name_args import TopicsArg, TopicsOpt, names
 from kctl.offsets import parse_from, parse_to
 from kctl.record import Record
 from kctl.record_filter import build_filter
@@ -29,15 +29,8 @@ def register(app: typer.Typer) -> None:
     @options.global_options()
     def consume(
         ctx: typer.Context,
-        topics: Annotated[
-            list[str],
-            typer.Argument(
-                metavar="TOPIC",
-                help="Topic(s) to read.",
-                show_default=False,
-                autocompletion=complete_topics,
-            ),
-        ],
+        topic_args: TopicsArg = None,
+        topic_opts: TopicsOpt = None,
         from_: Annotated[
             str | None,
             typer.Option(
@@ -53,7 +46,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--to",
                 metavar="SPEC",
-                help="Stop before this bound: OFFSET | end | @TIMESTAMP_MS | @ISO-8601 | @-1h.",
+                help="Stop before this bound: OFFSET | end | @TIMESTAMP_MS | @ISO-8601 | @-1h; "
+                "never past each partition's end at start (records not yet written are not "
+                "waited for).",
             ),
         ] = None,
         partition: Annotated[
@@ -74,7 +69,8 @@ def register(app: typer.Typer) -> None:
         group: Annotated[
             str | None,
             typer.Option(
-                "--group", "-g", help="Consume as a member of this group and commit offsets."
+                "--group", "-g", help="Consume as a member of this group and commit offsets "
+                "(refused under a read-only profile)."
             ),
         ] = None,
         format_: Annotated[
@@ -135,6 +131,7 @@ def register(app: typer.Typer) -> None:
         Examples: kctl consume orders --from -10 -e ; kctl consume orders --from @-1h
         --format '%p:%o %k=%v\\n' ; kctl consume orders -g billing --grep-value error
         """
+        topics = names(topic_args, topic_opts)
         s = options.settings(ctx)
         explicit_output = options.given(ctx).get(options.OUTPUT)
         now_ms = int(time.time() * 1000)
@@ -145,6 +142,9 @@ def register(app: typer.Typer) -> None:
                 fail(f"{name} must be one of {', '.join(TEMPLATE_ENCODINGS)}", ExitCode.USAGE)
         if format_ is not None and explicit_output:
             fail("give either --format or -o, not both", ExitCode.USAGE)
+        if group:
+            # Joining the group rebalances its members and commits move its offsets.
+            options.require_writable(s, f"consume as a member of group {group!r}")
         if group and partition:
             fail(
                 "--partition assigns partitions directly; it cannot be used with --group",

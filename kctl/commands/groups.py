@@ -11,9 +11,10 @@ from confluent_kafka import KafkaException
 
 from kctl import group_admin as ga
 from kctl import options, output
-from kctl.client import Cluster, connect, exit_code_for, kafka_error
+from kctl.client import Cluster, connect, exit_code_for, kafka_error, unsupported
 from kctl.completers import complete_groups, complete_topics
 from kctl.console import ExitCode, KctlError, fail, info, warn
+from kctl.name_args import names, one_name
 from kctl.offset_delete import OffsetDeleteError, delete_offsets
 from kctl.reset_plan import (
     CURRENT,
@@ -78,19 +79,11 @@ TopicOpt = Annotated[
 
 
 def _groups(positional: list[str] | None, options: list[str] | None) -> list[str]:
-    names = list(dict.fromkeys([*(positional or []), *(options or [])]))
-    if not names:
-        fail("which group? give GROUP or -g GROUP", ExitCode.USAGE)
-    return names
+    return names(positional, options, "group", "-g")
 
 
 def _one_group(positional: str | None, option: str | None) -> str:
-    if positional and option and positional != option:
-        fail("give the group once: as GROUP or with -g", ExitCode.USAGE)
-    group = positional or option
-    if not group:
-        fail("which group? give GROUP or -g GROUP", ExitCode.USAGE)
-    return group
+    return one_name(positional, option, "group", "-g")
 
 
 def _call(what: str, fn: Any, *args: Any) -> Any:
@@ -313,19 +306,35 @@ def register(app: typer.Typer) -> None:
     def describe(
         ctx: typer.Context, group_args: GroupsArg = None, group_opts: GroupsOpt = None
     ) -> None:
-        """Members, assignments, committed offsets and lag per partition, and total lag."""
+        """Members, assignments, committed offsets and lag per partition, and total lag.
+
+        Groups that do not exist are named on stderr; the others are still shown (exit 3,
+        or 4 when none exists).
+        """
         group_names = _groups(group_args, group_opts)
         s = options.settings(ctx)
         cluster = connect(s)
         cluster.metadata()
-        docs = [describe_doc(cluster, g) for g in group_names]
+        docs, missing = [], []
+        for g in group_names:
+            try:
+                docs.append(describe_doc(cluster, g))
+            except KctlError as e:
+                if e.code != ExitCode.NOT_FOUND:
+                    raise
+                missing.append(e)
+        if not docs:
+            fail("; ".join(e.message for e in missing), ExitCode.NOT_FOUND)
         if s.output == "table":
             for i, doc in enumerate(docs):
                 if i:
                     print()
                 _describe_table(doc)
         else:
-            output.print_doc(docs if len(docs) > 1 else docs[0], s.output, table=_describe_table)
+            doc = docs if len(group_names) > 1 else docs[0]
+            output.print_doc(doc, s.output, table=_describe_table)
+        if missing:  # what was found is printed; the rest is a partial failure
+            fail("; ".join(e.message for e in missing), ExitCode.PARTIAL)
 
     @groups.command("reset")
     @options.global_options()
@@ -516,10 +525,11 @@ def register(app: typer.Typer) -> None:
         try:
             results = delete_offsets(cluster.config(), group, tps, t)
         except OffsetDeleteError as e:
-            code = ExitCode.NOT_FOUND if "GROUP_ID_NOT_FOUND" in e.code else ExitCode.ERROR
+            what = f"delete offsets of group {group!r}"
             if e.code == "_UNSUPPORTED_FEATURE":
-                code = ExitCode.INVALID
-            raise KctlError(f"delete offsets of group {group!r}: {e}", code) from e
+                raise unsupported(what, str(e)) from e
+            code = ExitCode.NOT_FOUND if "GROUP_ID_NOT_FOUND" in e.code else ExitCode.ERROR
+            raise KctlError(f"{what}: {e}", code) from e
         out = [
             {
                 "topic": r.topic,

@@ -21,6 +21,7 @@ from kctl import output
 from kctl.client import Cluster
 from kctl.completers import complete_topics
 from kctl.console import ExitCode, KctlError
+from kctl.name_args import one_name
 from kctl.options import global_options, settings
 
 KNOWN_FIELDS = ("base_offset", "next_offset", "end_offset", "records", "size_bytes",
@@ -73,17 +74,23 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def segments(
         ctx: typer.Context,
-        target: Annotated[
-            str,
-            typer.Argument(metavar="TOPIC[:PARTITION]", autocompletion=complete_topics,
-                           help="A topic (all partitions) or one partition."),
-        ],
         admin_url: Annotated[
             str,
             typer.Option("--admin-url", envvar="KCTL_ADMIN_URL", metavar="URL",
                          help="The broker's admin HTTP address (its admin.listen), "
                          "e.g. http://127.0.0.1:9644."),
         ],
+        target_arg: Annotated[
+            str | None,
+            typer.Argument(metavar="TOPIC[:PARTITION]", autocompletion=complete_topics,
+                           show_default=False,
+                           help="A topic (all partitions) or one partition (or use -t)."),
+        ] = None,
+        target_opt: Annotated[
+            str | None,
+            typer.Option("--topic", "-t", metavar="TOPIC[:PARTITION]",
+                         autocompletion=complete_topics, help="Same as TOPIC[:PARTITION]."),
+        ] = None,
     ) -> None:
         """List log segments: base offset, next offset, size, timestamps.
 
@@ -92,7 +99,7 @@ def register(app: typer.Typer) -> None:
           KCTL_ADMIN_URL=127.0.0.1:9644 kctl log segments orders -o json
         """
         s = settings(ctx)
-        topic, partition = parse_target(target)
+        topic, partition = parse_target(one_name(target_arg, target_opt))
         timeout = s.timeout or 10.0
         if partition is None:
             info = Cluster(s).topic(topic)

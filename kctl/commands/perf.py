@@ -9,11 +9,19 @@ from confluent_kafka import KafkaException
 
 from kctl import options, output
 from kctl.client import connect, kafka_error
+from kctl.commands.produce import ACKS, COMPRESSIONS, producer_settings
+from kctl.completers import complete_topics
 from kctl.console import ExitCode, fail
+from kctl.delivery import parse_rate
+from kctl.name_args import TopicOpt, one_name
 from kctl.perf_run import PerfFailure, ProducePerf, run_consume, run_produce
 from kctl.perf_stats import PerfSummary
 
-COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
+CountOpt = Annotated[
+    int,
+    typer.Option("--num-records", "--count", "-n", min=1,
+                 help="Records to send or read (--count as in consume)."),
+]
 
 
 def _print(summary: PerfSummary, fmt: str, what: str) -> None:
@@ -45,53 +53,64 @@ def register(app: typer.Typer) -> None:
     @options.global_options()
     def perf_produce(
         ctx: typer.Context,
-        topic: Annotated[str, typer.Argument(help="Topic to write to (must exist).")],
-        num_records: Annotated[
-            int, typer.Option("--num-records", "-n", min=1, help="Records to send.")
-        ] = 100_000,
+        topic_arg: Annotated[
+            str | None,
+            typer.Argument(metavar="TOPIC", show_default=False,
+                           help="Topic to write to (must exist; or use -t).",
+                           autocompletion=complete_topics),
+        ] = None,
+        topic_opt: TopicOpt = None,
+        num_records: CountOpt = 100_000,
         record_size: Annotated[
             int, typer.Option("--record-size", "-s", min=0, help="Value size in bytes.")
         ] = 100,
         throughput: Annotated[
-            float,
+            str | None,
             typer.Option(
                 "--throughput",
-                metavar="RECORDS/S",
-                help="Limit to this many records/s (-1: unlimited).",
+                "--rate",
+                metavar="N/s",
+                help="Send at most N records per second (also N/m, N/h; -1: unlimited, "
+                "the default).",
             ),
-        ] = -1,
-        acks: Annotated[str, typer.Option("--acks", help="0, 1 or all.")] = "all",
+        ] = None,
+        acks: Annotated[
+            str, typer.Option("--acks", help="0, 1 or all (all enables idempotence).")
+        ] = "all",
         batch_size: Annotated[
             int, typer.Option("--batch-size", min=1, help="batch.size in bytes.")
         ] = 16384,
         linger_ms: Annotated[float, typer.Option("--linger-ms", min=0, help="linger.ms.")] = 5,
         compression: Annotated[
-            str, typer.Option("--compression", help="none, gzip, snappy, lz4 or zstd.")
+            str, typer.Option("--compression", "-z", help="none, gzip, snappy, lz4 or zstd.")
         ] = "none",
     ) -> None:
         """Send records as fast as allowed; print records/s, MB/s and latency percentiles.
 
-        Latency is per record, from send to acknowledgement. Example:
-        kctl perf produce bench -n 200000 -s 100 --acks 1
+        Latency is per record, from send to acknowledgement. The first record is sent alone
+        and acknowledged before the clock starts, so producer start-up is not measured.
+        Example: kctl perf produce bench -n 200000 -s 100 --acks 1
         """
+        topic = one_name(topic_arg, topic_opt)
         s = options.settings(ctx)
-        if acks not in ("0", "1", "all"):
-            fail("--acks must be 0, 1 or all", ExitCode.USAGE)
+        if acks not in ACKS:
+            fail(f"--acks must be one of {', '.join(ACKS)}", ExitCode.USAGE)
         if compression not in COMPRESSIONS:
             fail(f"--compression must be one of {', '.join(COMPRESSIONS)}", ExitCode.USAGE)
+        per_second = -1.0
+        if throughput is not None and throughput.strip() != "-1":
+            try:
+                per_second = parse_rate(throughput)
+            except ValueError as e:
+                fail(str(e), ExitCode.USAGE)
         options.require_writable(s, "produce")
         cluster = connect(s)
         cluster.topic(topic)
         conf = cluster.config(
-            **{
-                "acks": acks,
-                "enable.idempotence": acks == "all",
-                "batch.size": batch_size,
-                "linger.ms": linger_ms,
-                "compression.type": compression,
-            }
+            **{**producer_settings(acks, compression),
+               "batch.size": batch_size, "linger.ms": linger_ms}
         )
-        spec = ProducePerf(topic, num_records, record_size, throughput)
+        spec = ProducePerf(topic, num_records, record_size, per_second)
         try:
             summary = run_produce(conf, spec, flush_timeout=max(cluster.timeout, 60.0))
         except PerfFailure as e:
@@ -104,10 +123,14 @@ def register(app: typer.Typer) -> None:
     @options.global_options()
     def perf_consume(
         ctx: typer.Context,
-        topic: Annotated[str, typer.Argument(help="Topic to read from the beginning.")],
-        num_records: Annotated[
-            int, typer.Option("--num-records", "-n", min=1, help="Records to read.")
-        ] = 100_000,
+        topic_arg: Annotated[
+            str | None,
+            typer.Argument(metavar="TOPIC", show_default=False,
+                           help="Topic to read from the beginning (or use -t).",
+                           autocompletion=complete_topics),
+        ] = None,
+        topic_opt: TopicOpt = None,
+        num_records: CountOpt = 100_000,
         idle_timeout: Annotated[
             float,
             typer.Option(
@@ -120,8 +143,10 @@ def register(app: typer.Typer) -> None:
         """Read records from the beginning; print records/s, MB/s and end-to-end latency.
 
         Latency is now minus each record's timestamp: meaningful while records are being
-        produced (e.g. alongside `kctl perf produce`).
+        produced (e.g. alongside `kctl perf produce`). Fewer records than -n (the topic ran
+        dry for --idle-timeout) prints the figures for those read and exits 3 (partial).
         """
+        topic = one_name(topic_arg, topic_opt)
         s = options.settings(ctx)
         cluster = connect(s)
         cluster.topic(topic)
@@ -134,3 +159,9 @@ def register(app: typer.Typer) -> None:
         if summary.records == 0:
             fail(f"no records read from {topic!r} within {idle_timeout:g}s", ExitCode.ERROR)
         _print(summary, s.output, "consumed")
+        if summary.records < num_records:
+            fail(
+                f"only {summary.records} of {num_records} record(s) read from {topic!r}: "
+                f"none arrived for {idle_timeout:g}s",
+                ExitCode.PARTIAL,
+            )

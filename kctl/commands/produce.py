@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from confluent_kafka import KafkaError
 
-from kctl.client import connect
+from kctl.client import connect, exit_code_for
 from kctl.completers import complete_topics
-from kctl.console import ExitCode, fail, info, warn
+from kctl.console import ExitCode, KctlError, fail, info, warn
 from kctl.delivery import DeliveryStats, Sender, parse_rate
 from kctl.jsonl_format import JsonlError, read_records
 from kctl.line_input import LineParser, iter_lines, parse_header, unescape_delimiter
+from kctl.name_args import given_once
 from kctl.options import global_options, require_writable, settings
+from kctl.output import print_doc
 from kctl.record import Record
 
 ACKS = ("0", "1", "all")
@@ -103,6 +106,22 @@ def summary_line(stats: DeliveryStats) -> str:
     return text
 
 
+def delivery_failure(stats: DeliveryStats) -> KctlError:
+    """The error when no record was acknowledged: the first failure's reason, readable, with
+    the exit code for that kind of error (7 too large or invalid, 6 denied, 4 unknown
+    topic or partition, 5 no answer)."""
+    cause = stats.first_cause
+    detail = stats.errors[0] if stats.errors else "no reason given"
+    code = ExitCode.ERROR
+    if isinstance(cause, KafkaError):
+        code = exit_code_for(cause)
+        # "Broker: " only says who refused, which "t[p]: ... (CODE_NAME)" already implies.
+        detail = detail.replace(": Broker: ", ": ", 1)
+        if cause.name() not in detail:
+            detail += f" ({cause.name()})"
+    return KctlError(f"no record was produced ({stats.failed} failed): {detail}", code)
+
+
 def line_records(parser: LineParser, lines: Iterable[bytes]) -> Iterator[Record]:
     for line in iter_lines(lines):
         yield parser.parse(line)
@@ -124,7 +143,7 @@ def followed_records(
 
 def register(app: typer.Typer) -> None:
     @app.command("produce", no_args_is_help=False)
-    @global_options(output=False)
+    @global_options()
     def produce(
         ctx: typer.Context,
         topic: Annotated[
@@ -214,7 +233,9 @@ def register(app: typer.Typer) -> None:
         interactive: Annotated[
             bool,
             typer.Option(
-                "--interactive", help="Prompt for records (history; multi-line JSON); Ctrl-D ends."
+                "--interactive",
+                help="Prompt for records (history; multi-line JSON); Ctrl-D ends. With stdin "
+                "not a terminal, lines are read plainly, as without --interactive.",
             ),
         ] = False,
         follow: Annotated[
@@ -238,8 +259,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Produce records from stdin, a file, a prompt, or a followed file.
 
-        Every record must be acknowledged: the exit code is non-zero if any was not, and a
-        summary goes to stderr. Examples:
+        Every record must be acknowledged: the exit code is non-zero if any was not (3 if
+        some were, else the code for the reason, e.g. 7 too large, 6 denied), and a summary
+        goes to stderr; with -o json|yaml|jsonl it goes to stdout as {"produced": N,
+        "failed": M}. Examples:
 
           printf 'k1:v1\\nk2:v2\\n' | kctl produce orders -K :
 
@@ -247,7 +270,7 @@ def register(app: typer.Typer) -> None:
         """
         s = settings(ctx)
         require_writable(s, "produce")
-        target_topic = topic_opt or topic
+        target_topic = given_once(topic, topic_opt)
         checks = [
             (acks in ACKS, f"--acks must be one of {', '.join(ACKS)}"),
             (
@@ -267,6 +290,12 @@ def register(app: typer.Typer) -> None:
             ),
             (input_format == "jsonl" or target_topic, "give the topic: kctl produce TOPIC"),
         ]
+        if follow is not None:
+            # tail -F waits for a missing file, but only in a directory that exists.
+            checks.append((not follow.is_dir(), f"--follow {follow}: is a directory"))
+            checks.append(
+                (follow.parent.is_dir(), f"--follow {follow}: no directory {follow.parent}")
+            )
         for ok, message in checks:
             if not ok:
                 fail(message, ExitCode.USAGE)
@@ -301,7 +330,7 @@ def register(app: typer.Typer) -> None:
             records: Iterable[Record] = read_records(
                 _binary_lines(file), require_topic=not target_topic
             )
-        elif interactive:
+        elif interactive and sys.stdin.isatty():
             from kctl.interactive_input import prompt_records
 
             records = prompt_records(parser, Path(typer.get_app_dir("kctl")) / "produce_history")
@@ -321,9 +350,14 @@ def register(app: typer.Typer) -> None:
             producer, target, records, per_second, max(cluster.timeout, 30.0), after_each
         )
         stats = outcome.stats
-        for message in stats.errors:
+        all_failed = stats.failed and not stats.acked
+        # When every record failed, the error line says why; warn only of other reasons.
+        for message in stats.errors[1:] if all_failed else stats.errors:
             warn(f"delivery failed: {message}")
-        if not quiet:
+        if s.output != "table":
+            print_doc({"produced": stats.acked, "failed": stats.failed}, s.output,
+                      table=lambda _: None)
+        elif not quiet:
             info(summary_line(stats))
         if outcome.error is not None:
             fail(
@@ -332,5 +366,7 @@ def register(app: typer.Typer) -> None:
             )
         if outcome.interrupted:
             raise typer.Exit(ExitCode.INTERRUPTED)
+        if all_failed:
+            raise delivery_failure(stats)
         if stats.failed:
             fail(f"{stats.failed} record(s) were not acknowledged", ExitCode.PARTIAL)

@@ -10,7 +10,6 @@ from confluent_kafka.admin import ConfigResource, NewPartitions, NewTopic, Resou
 
 from kctl import output
 from kctl.client import Cluster, TopicInfo, kafka_error
-from kctl.completers import complete_topics
 from kctl.config_alter import (
     AppendOpt,
     DeleteOpt,
@@ -20,15 +19,8 @@ from kctl.config_alter import (
     alter_configs,
 )
 from kctl.console import ExitCode, KctlError, confirm, fail, info
+from kctl.name_args import TopicArg, TopicOpt, TopicsArg, TopicsOpt, names, one_name
 from kctl.options import global_options, parse_pairs, require_writable, settings
-
-TopicArg = Annotated[
-    str, typer.Argument(metavar="TOPIC", help="Topic name.", autocompletion=complete_topics)
-]
-TopicsArg = Annotated[
-    list[str],
-    typer.Argument(metavar="TOPIC", help="Topic names.", autocompletion=complete_topics),
-]
 
 
 def _results(futures: dict[str, Any], timeout: float) -> dict[str, KafkaException | None]:
@@ -92,7 +84,8 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def describe(
         ctx: typer.Context,
-        topics: TopicsArg,
+        topic_args: TopicsArg = None,
+        topic_opts: TopicsOpt = None,
         under_replicated: Annotated[
             bool,
             typer.Option("--under-replicated", help="Only partitions with ISR < replicas."),
@@ -111,13 +104,14 @@ def register(app: typer.Typer) -> None:
           kctl topics describe orders
           kctl topics describe orders payments --under-replicated -o json
         """
+        topics = names(topic_args, topic_opts)
         s = settings(ctx)
         cluster = Cluster(s)
         view = {t.name: t for t in cluster.cluster_view().topics}
         missing = [t for t in topics if t not in view]
-        if missing:
+        if len(missing) == len(topics):
             fail(f"topic(s) not found: {', '.join(missing)}", ExitCode.NOT_FOUND)
-        parts = [p for name in dict.fromkeys(topics) for p in view[name].partitions]
+        parts = [p for name in topics if name in view for p in view[name].partitions]
         if under_replicated:
             parts = [p for p in parts if p.under_replicated]
         if unavailable:
@@ -142,12 +136,15 @@ def register(app: typer.Typer) -> None:
         if any(r["error"] for r in rows):
             columns.append("error")
         output.print_rows(rows, s.output, columns=columns)
+        if missing:  # the topics found are shown; the rest is a partial failure
+            fail(f"topic(s) not found: {', '.join(missing)}", ExitCode.PARTIAL)
 
     @group.command("create")
     @global_options()
     def create(
         ctx: typer.Context,
-        topics: TopicsArg,
+        topic_args: TopicsArg = None,
+        topic_opts: TopicsOpt = None,
         partitions: Annotated[
             int | None,
             typer.Option("--partitions", "-p", min=1, metavar="N",
@@ -176,6 +173,7 @@ def register(app: typer.Typer) -> None:
           kctl topics create orders -p 6 -r 3 -c retention.ms=604800000
           kctl topics create orders --if-not-exists
         """
+        topics = names(topic_args, topic_opts)
         s = settings(ctx)
         require_writable(s, "create topics")
         configs = parse_pairs(config or (), "--config")
@@ -213,7 +211,8 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def delete(
         ctx: typer.Context,
-        topics: TopicsArg,
+        topic_args: TopicsArg = None,
+        topic_opts: TopicsOpt = None,
         yes: Annotated[
             bool, typer.Option("--yes", "-y", help="Delete without asking.")
         ] = False,
@@ -230,6 +229,7 @@ def register(app: typer.Typer) -> None:
           kctl topics delete old-orders            # shows what would go, asks
           kctl topics delete old-orders --yes
         """
+        topics = names(topic_args, topic_opts)
         s = settings(ctx)
         require_writable(s, "delete topics")
         cluster = Cluster(s)
@@ -263,7 +263,8 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def alter(
         ctx: typer.Context,
-        topic: TopicArg,
+        topic_arg: TopicArg = None,
+        topic_opt: TopicOpt = None,
         set_: SetOpt = None,
         delete: DeleteOpt = None,
         append: AppendOpt = None,
@@ -276,6 +277,7 @@ def register(app: typer.Typer) -> None:
           kctl topics alter orders --set retention.ms=3600000 --dry-run
           kctl topics alter orders --delete retention.ms
         """
+        topic = one_name(topic_arg, topic_opt)
         s = settings(ctx)
         if not dry_run:
             require_writable(s, "alter topic configs")
@@ -287,10 +289,11 @@ def register(app: typer.Typer) -> None:
     @global_options()
     def add_partitions(
         ctx: typer.Context,
-        topic: TopicArg,
         total: Annotated[
             int, typer.Option("--total", min=1, metavar="N", help="The partition count afterwards.")
         ],
+        topic_arg: TopicArg = None,
+        topic_opt: TopicOpt = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Let the broker validate; change nothing.")
         ] = False,
@@ -303,6 +306,7 @@ def register(app: typer.Typer) -> None:
         Example:
           kctl topics add-partitions orders --total 12
         """
+        topic = one_name(topic_arg, topic_opt)
         s = settings(ctx)
         require_writable(s, "add partitions")
         cluster = Cluster(s)

@@ -186,7 +186,7 @@ def test_changed_filter_and_invalid_value(kctl):
 def test_configs_need_exactly_one_target(kctl):
     r = kctl.run("configs", "describe")
     assert r.returncode == 2
-    assert "exactly one of --topic or --broker" in one_error_line(r)
+    assert "exactly one of TOPIC (or --topic) and --broker" in one_error_line(r)
 
 
 def test_broker_configs(kctl):

@@ -72,7 +72,10 @@ def test_resolve_start_clamps_into_the_log():
 
 def test_resolve_end():
     assert resolve_end(OffsetSpec(END), 20) == 20
-    assert resolve_end(OffsetSpec(OFFSET, 25), 20) == 25
+    assert resolve_end(OffsetSpec(OFFSET, 15), 20) == 15
+    # never past the end captured at start: a bounded read does not wait for new records
+    assert resolve_end(OffsetSpec(OFFSET, 25), 20) == 20
+    assert resolve_end(OffsetSpec(OFFSET, 5), 0) == 0
     assert resolve_end(OffsetSpec(TIMESTAMP, 1), 20, 7) == 7
     assert resolve_end(OffsetSpec(TIMESTAMP, 1), 20, -1) == 20
 
