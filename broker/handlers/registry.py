@@ -24,6 +24,7 @@ MODULES = (
     "end_txn",
     "write_txn_markers",
     "txn_offset_commit",
+    "describe_producers",
     "describe_transactions",
     "list_transactions",
     "create_topics",

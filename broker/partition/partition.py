@@ -200,7 +200,7 @@ class Partition:
         result = self.log.append(buf, batches, leader_epoch=self.leader_epoch)
         h = batches[0][1]
         self.producers.update(h)
-        first = self.producers.end_txn(producer_id)
+        first = self.producers.end_txn(producer_id, coordinator_epoch)
         if not commit and first is not None:
             unstable = self.producers.first_unstable_offset()
             self.log.append_aborted(

@@ -37,6 +37,8 @@ class ProducerEntry:
     epoch: int
     batches: deque[BatchMeta] = field(default_factory=lambda: deque(maxlen=CACHED_BATCHES))
     last_timestamp: int = -1
+    # of the coordinator that wrote this producer's last marker here (-1: none since start)
+    coordinator_epoch: int = -1
 
     @property
     def last_seq(self) -> int:
@@ -98,9 +100,12 @@ class ProducerStateManager:
                 f"{entry.epoch}",
             )
 
-    def end_txn(self, producer_id: int) -> int | None:
+    def end_txn(self, producer_id: int, coordinator_epoch: int) -> int | None:
         """Close the producer's open transaction (its marker was appended): its first offset,
         None if it had none here."""
+        entry = self.producers.get(producer_id)
+        if entry is not None:
+            entry.coordinator_epoch = coordinator_epoch
         return self.ongoing.pop(producer_id, None)
 
     def first_unstable_offset(self) -> int | None:

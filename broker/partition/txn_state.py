@@ -27,7 +27,7 @@ from broker.log.atomic import write_atomically
 from broker.log.log import Log
 from broker.log.txn_index import AbortedTxn
 from broker.partition.producer_state import ProducerStateManager
-from broker.protocol.control_records import marker_is_commit
+from broker.protocol.control_records import read_marker
 from broker.protocol.records import CONTROL_MASK
 
 log = logging.getLogger("broker.partition")
@@ -110,12 +110,14 @@ def rebuild(lg: Log, producers: ProducerStateManager) -> None:
         if h.producer_id < 0 or not h.attributes & CONTROL_MASK:
             continue
         try:
-            commit = marker_is_commit(lg.read(h.base_offset, h.size, min_one=True))
+            commit, coordinator_epoch = read_marker(
+                lg.read(h.base_offset, h.size, min_one=True)
+            )
         except ValueError as e:
             name = lg.directory.name
             log.warning("%s: unreadable control batch at %d: %s", name, h.base_offset, e)
             continue
-        first = producers.end_txn(h.producer_id)
+        first = producers.end_txn(h.producer_id, coordinator_epoch)
         if commit or first is None:
             continue
         unstable = producers.first_unstable_offset()

@@ -38,13 +38,23 @@ def marker_batch(
 def marker_is_commit(batch: bytes | bytearray | memoryview) -> bool:
     """Whether the control batch ``batch`` (one whole batch) commits; ValueError if it is not
     a transaction marker."""
+    return read_marker(batch)[0]
+
+
+def read_marker(batch: bytes | bytearray | memoryview) -> tuple[bool, int]:
+    """(commits, coordinator epoch) of the control batch ``batch`` (one whole batch);
+    ValueError if it is not a transaction marker."""
     decoded = records.decode_batch(batch)
     if not decoded.records or decoded.records[0].key is None:
         raise ValueError("a control batch without a record key")
-    key = decoded.records[0].key
+    record = decoded.records[0]
+    key = record.key
     if len(key) < _KEY.size:
         raise ValueError("control record key too short")
     _, kind = _KEY.unpack_from(key)
     if kind not in (ABORT, COMMIT):
         raise ValueError(f"control record type {kind} is not a transaction marker")
-    return kind == COMMIT
+    value = record.value
+    if value is None or len(value) < _VALUE.size:
+        raise ValueError("transaction marker value too short")
+    return kind == COMMIT, _VALUE.unpack_from(value)[1]

@@ -270,3 +270,30 @@ def producer_of(bs: str, tid: str) -> tuple[int, int]:
         assert tid in {t.transactional_id for t in listed.transaction_states}
         (found,) = w.request(req(65, 0, transactional_ids=(tid,))).transaction_states
         return found.producer_id, found.producer_epoch
+
+
+def test_describe_producers_shows_the_open_transaction_and_its_end(shared_broker):
+    from confluent_kafka import Producer
+
+    bs, topic = shared_broker.bootstrap, f"w-{uuid.uuid4().hex[:6]}"
+    create(bs, topic)
+    p = Producer({"bootstrap.servers": bs, "transactional.id": f"tx-{uuid.uuid4()}"})
+    p.init_transactions(15)
+    p.begin_transaction()
+    p.produce(topic, b"one")
+    p.produce(topic, b"two")
+    p.flush(15)
+
+    def producers(partitions=(0,)):
+        with WireClient(bs) as w:
+            topics = (part(61, 0, "TopicRequest", name=topic, partition_indexes=partitions),)
+            (t,) = w.request(req(61, 0, topics=topics)).topics
+            return {x.partition_index: x for x in t.partitions}
+
+    (state,) = producers()[0].active_producers
+    assert (state.current_txn_start_offset, state.last_sequence) == (0, 1)
+    assert state.coordinator_epoch == -1  # no marker yet
+    p.commit_transaction(15)
+    (state,) = producers()[0].active_producers
+    assert state.current_txn_start_offset == -1 and state.coordinator_epoch >= 0
+    assert producers((0, 7))[7].error_code == E.unknown_topic_or_partition

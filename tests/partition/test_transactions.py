@@ -165,3 +165,13 @@ def test_the_lso_never_falls_below_the_log_start(tmp_path):
     p.log.delete_records_before(4)  # DeleteRecords past where the transaction began
     assert p.log_start_offset == 4
     assert p.last_stable_offset == 4
+
+
+def test_the_coordinator_epoch_of_the_last_marker_survives_reopening(tmp_path):
+    p = partition_at(tmp_path / "t-0")
+    p.append(txn_batch(1), acks=-1)
+    p.write_marker(1, 0, commit=True, coordinator_epoch=3)
+    assert p.producers.producers[1].coordinator_epoch == 3
+    p.log.flush()
+    p.log.close()
+    assert partition_at(tmp_path / "t-0").producers.producers[1].coordinator_epoch == 3
