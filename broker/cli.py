@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from broker.allocator import keep_request_buffers
-from broker.config import ConfigError, load_config
+from broker.config import ConfigError, load_config, parse_listener
 from broker.security.credentials import parse_add_scram
 
 
@@ -29,7 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="log directory (log.dirs); default: per-user data dir")
-    p.add_argument("--listen", help="HOST:PORT to listen on (listeners); default 127.0.0.1:9092")
+    p.add_argument(
+        "--listen",
+        type=listen_address,
+        help="HOST:PORT to listen on (listeners); default 127.0.0.1:9092",
+    )
     p.add_argument("--node-id", type=int, help="this broker's node.id (default 1)")
     p.add_argument("--config", type=Path, help="TOML file of broker configs (Kafka names)")
     p.add_argument(
@@ -48,6 +52,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="create this SCRAM credential at start unless the user has one for the mechanism "
         "(kafka-storage's syntax; repeatable); bootstraps a SASL-only cluster",
     )
+
+
+def listen_address(text: str) -> str:
+    """--listen's value, checked here so that a bad one is blamed on --listen (it becomes
+    the ``listeners`` override)."""
+    try:
+        parse_listener(f"PLAINTEXT://{text}")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:9092)"
+        ) from None
+    return text
 
 
 def overrides_from(args: argparse.Namespace) -> list[str]:

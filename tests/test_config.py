@@ -224,3 +224,14 @@ def test_authorizer_is_off_unless_one_of_kafkas_class_names_is_given():
         assert load_config(None, [f"authorizer.class.name={name}"]).authorizer_enabled
     with pytest.raises(ConfigError, match=r"authorizer\.class\.name: 'com\.example\.Custom'"):
         load_config(None, ["authorizer.class.name=com.example.Custom"])
+
+
+def test_a_bad_listen_is_blamed_on_listen(capsys):
+    from broker.cli import build_parser, overrides_from
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["--listen", "bad"])
+    assert exit_.value.code == 2
+    assert "argument --listen: 'bad' is not HOST:PORT" in capsys.readouterr().err
+    args = build_parser().parse_args(["--listen", "127.0.0.1:0"])
+    assert overrides_from(args)[0] == "listeners=PLAINTEXT://127.0.0.1:0"

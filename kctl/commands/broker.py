@@ -62,16 +62,13 @@ def register(app: typer.Typer) -> None:
         # Imported here so that `kctl` stays fast for every other command.
         import argparse
 
-        from broker.cli import overrides_from, run
-        from broker.config import parse_listener
+        from broker.cli import listen_address, overrides_from, run
 
         if listen is not None:
-            # The broker would report it as a bad `listeners` value "from --set".
             try:
-                parse_listener(f"PLAINTEXT://{listen}")
-            except ValueError:
-                fail(f"--listen {listen!r} is not HOST:PORT (e.g. 127.0.0.1:9092)",
-                     ExitCode.USAGE)
+                listen_address(listen)
+            except argparse.ArgumentTypeError as e:
+                fail(f"--listen {e}", ExitCode.USAGE)
 
         args = argparse.Namespace(listen=listen, data_dir=data_dir, node_id=node_id, set=set_ or [])
         raise typer.Exit(run(config, overrides_from(args), log_level, add_scram))
