@@ -13,6 +13,9 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
+from broker.protocol.header import skip_tagged_fields
+from broker.protocol.varint import read_uvarint
+
 API_VERSIONS = 18
 
 
@@ -37,26 +40,6 @@ def _frames(sock: socket.socket):
         yield body
 
 
-def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos
-        shift += 7
-
-
-def _skip_tags(data: bytes, pos: int) -> int:
-    count, pos = _uvarint(data, pos)
-    for _ in range(count):
-        _, pos = _uvarint(data, pos)
-        size, pos = _uvarint(data, pos)
-        pos += size
-    return pos
-
-
 def strip_apis(body: bytes, version: int, hidden: frozenset[int]) -> bytes:
     """An ApiVersions response body (after the correlation id) without the ``hidden`` keys."""
     if struct.unpack_from(">h", body, 0)[0] != 0:
@@ -67,12 +50,12 @@ def strip_apis(body: bytes, version: int, hidden: frozenset[int]) -> bytes:
         kept = [e for e in entries if struct.unpack_from(">h", e)[0] not in hidden]
         rest = body[6 + 6 * count :]
         return body[:2] + struct.pack(">i", len(kept)) + b"".join(kept) + rest
-    count, pos = _uvarint(body, 2)
+    count, pos = read_uvarint(body, 2, len(body))
     kept = []
     for _ in range(count - 1):
         start = pos
         key = struct.unpack_from(">h", body, pos)[0]
-        pos = _skip_tags(body, pos + 6)
+        pos = skip_tagged_fields(body, pos + 6)
         if key not in hidden:
             kept.append(body[start:pos])
     assert len(kept) + 1 < 0x80  # the new count fits one varint byte
