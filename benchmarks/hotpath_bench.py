@@ -77,7 +77,7 @@ def fetch_frame(topic_id: uuid.UUID, offset: int) -> bytearray:
             max_wait=datetime.timedelta(milliseconds=100),
             min_bytes=1,
             max_bytes=52428800,
-            isolation_level=0,
+            isolation_level=1,  # read_committed: librdkafka's default isolation.level
             session_id=0,
             session_epoch=-1,
             topics=(
