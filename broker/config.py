@@ -691,6 +691,36 @@ DEFINITIONS: dict[str, ConfigDef] = {
             "Largest session timeout a member may ask for.",
             at_least(0),
         ),
+        _D(
+            "group.consumer.session.timeout.ms",
+            "int",
+            45000,
+            "Consumer groups (KIP-848 protocol): a member not heartbeating for this long is "
+            "removed.",
+            at_least(1),
+        ),
+        _D(
+            "group.consumer.heartbeat.interval.ms",
+            "int",
+            5000,
+            "Consumer groups (KIP-848 protocol): how often members are told to heartbeat.",
+            at_least(1),
+        ),
+        _D(
+            "group.consumer.assignors",
+            "list",
+            ["uniform", "range"],
+            "Consumer groups (KIP-848 protocol): the server-side assignors members may name "
+            "(uniform, range, or Kafka's class names); the first is the default.",
+            None,
+        ),
+        _D(
+            "group.consumer.max.size",
+            "int",
+            2147483647,
+            "Consumer groups (KIP-848 protocol): the most members a group may have.",
+            at_least(1),
+        ),
         # Producers and transactions.
         _D(
             "transactional.id.expiration.ms",

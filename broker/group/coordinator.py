@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from broker.errors import ErrorCode, KafkaError
 from broker.group import log_format as fmt
+from broker.group.consumer.coordinator import ConsumerConfig, ConsumerGroupCoordinator
+from broker.group.consumer.model import ConsumerGroup, ConsumerGroupState
 from broker.group.group import Group
 from broker.group.member import JoinResult, Member, SyncResult
 from broker.group.offsets import OffsetAndMetadata, expired
@@ -54,10 +56,17 @@ class CoordinatorConfig:
     retention_check_interval_ms: int = 600_000
     offset_metadata_max_bytes: int = 4096  # Kafka's offset.metadata.max.bytes default
     new_member_join_timeout_ms: int = 300_000  # Kafka's; a new member cannot heartbeat yet
+    consumer: ConsumerConfig = field(default_factory=ConsumerConfig)  # KIP-848 groups
 
     @classmethod
     def from_broker_config(cls, config) -> CoordinatorConfig:
         return cls(
+            consumer=ConsumerConfig(
+                session_timeout_ms=int(config.get("group.consumer.session.timeout.ms")),
+                heartbeat_interval_ms=int(config.get("group.consumer.heartbeat.interval.ms")),
+                assignors=tuple(config.get("group.consumer.assignors")),
+                max_size=int(config.get("group.consumer.max.size")),
+            ),
             initial_rebalance_delay_ms=int(config.get("group.initial.rebalance.delay.ms")),
             min_session_timeout_ms=int(config.get("group.min.session.timeout.ms")),
             max_session_timeout_ms=int(config.get("group.max.session.timeout.ms")),
@@ -90,14 +99,17 @@ class GroupCoordinator:
         # producer id -> group -> offsets of its transaction, until the marker decides them
         self.pending_txn: dict[int, dict[str, dict[TopicPartition, OffsetAndMetadata]]] = {}
         self._retention_timer = None
+        # KIP-848 groups: their own coordinator, sharing the group ids, store and offsets code
+        self.consumer = ConsumerGroupCoordinator(config.consumer, scheduler, store, self)
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def load(self) -> None:
         """Rebuild groups and committed offsets from the offsets topic (before serving)."""
-        from broker.group.loader import load_groups
+        from broker.group.loader import load_all
 
-        self.groups = load_groups(self.store.replay())
+        self.groups, consumer_groups = load_all(self.store.replay())
+        self.consumer.loaded(consumer_groups)
         self.pending_txn = {}
         for producer_id, entries in self.store.open_transactions().items():
             for key, value in entries:
@@ -114,8 +126,9 @@ class GroupCoordinator:
         for group in self.groups.values():
             for member in group.members.values():
                 self._schedule_session(group, member)
-        n_offsets = sum(len(g.offsets) for g in self.groups.values())
-        log.info("loaded %d group(s) with %d committed offset(s)", len(self.groups), n_offsets)
+        n_offsets = sum(len(g.offsets) for g in self._all_groups())
+        n_groups = len(self.groups) + len(consumer_groups)
+        log.info("loaded %d group(s) with %d committed offset(s)", n_groups, n_offsets)
 
     def start(self) -> None:
         self._retention_timer = self.scheduler.call_later(
@@ -125,6 +138,7 @@ class GroupCoordinator:
     def stop(self) -> None:
         if self._retention_timer is not None:
             self._retention_timer.cancel()
+        self.consumer.stop()
         for group in self.groups.values():
             for timer in (group.join_timer, group.sync_timer, *group.pending_members.values()):
                 if timer is not None:
@@ -155,6 +169,9 @@ class GroupCoordinator:
                 f"[{cfg.min_session_timeout_ms}, {cfg.max_session_timeout_ms}]",
             )
         group = self.groups.get(req.group_id)
+        if group is None and req.group_id in self.consumer.groups:
+            self._join_consumer_group(req.group_id)
+            group = self.groups.get(req.group_id)
         if req.member_id == "":
             if group is None:
                 group = self.groups[req.group_id] = Group(
@@ -167,6 +184,27 @@ class GroupCoordinator:
             self._join_known_member(group, req, fut)
         if group.is_(PREPARING):
             self._try_complete_join(group)
+
+    def _join_consumer_group(self, group_id: str) -> None:
+        """A classic member asks to join a consumer group: refused unless the group is empty,
+        which Kafka converts to a classic group (keeping its offsets)."""
+        group = self.consumer.groups[group_id]
+        if group.members:
+            # Kafka would take a classic member into the consumer group (online migration),
+            # which is not served here
+            raise KafkaError(
+                ErrorCode.inconsistent_group_protocol,
+                f"group {group_id} is a consumer group with members",
+            )
+        try:
+            self.store.append(group_id, self.consumer.deletion_entries(group))
+        except KafkaError as e:
+            raise KafkaError(ErrorCode.coordinator_not_available, e.message) from e
+        self.consumer.forget(group_id)
+        self.groups[group_id] = Group(
+            group_id, offsets=group.offsets, state_timestamp_ms=self.scheduler.now_ms()
+        )
+        log.info("converted the empty consumer group %s to a classic group", group_id)
 
     def _join_new_member(self, group: Group, req: JoinRequest, fut: asyncio.Future) -> None:
         if group.is_(DEAD):
@@ -641,9 +679,17 @@ class GroupCoordinator:
         member_id: str,
         group_instance_id: str | None,
         offsets: dict[TopicPartition, OffsetAndMetadata],
+        api_version: int | None = None,
     ) -> dict[TopicPartition, ErrorCode]:
-        """Store offsets; a group-level refusal is every partition's error."""
+        """Store offsets; a group-level refusal is every partition's error. ``generation_id``
+        is the member epoch for a consumer group (OffsetCommit v9+)."""
         try:
+            consumer_group = self.consumer.groups.get(group_id)
+            if consumer_group is not None:
+                self.consumer.validate_offset_commit(
+                    consumer_group, member_id, group_instance_id, generation_id, False, api_version
+                )
+                return self._store_offsets(consumer_group, offsets)
             group = self._commit_target(group_id, generation_id, member_id, group_instance_id)
         except KafkaError as e:
             return dict.fromkeys(offsets, e.code)
@@ -672,7 +718,7 @@ class GroupCoordinator:
         return group
 
     def _store_offsets(
-        self, group: Group, offsets: dict[TopicPartition, OffsetAndMetadata]
+        self, group: Group | ConsumerGroup, offsets: dict[TopicPartition, OffsetAndMetadata]
     ) -> dict[TopicPartition, ErrorCode]:
         errors: dict[TopicPartition, ErrorCode] = {}
         valid: dict[TopicPartition, OffsetAndMetadata] = {}
@@ -746,6 +792,12 @@ class GroupCoordinator:
         # Kafka's doTxnCommitOffsets: member checks only when the request names a member
         if not group_id:
             raise KafkaError(ErrorCode.invalid_group_id)
+        consumer_group = self.consumer.groups.get(group_id)
+        if consumer_group is not None:
+            self.consumer.validate_offset_commit(
+                consumer_group, member_id, group_instance_id, generation_id, True, None
+            )
+            return
         group = self.groups.get(group_id)
         if group is None:
             group = self.groups[group_id] = Group(group_id)
@@ -770,7 +822,7 @@ class GroupCoordinator:
             offsets = by_group.pop(group_id)
             if not commit:
                 continue
-            group = self.groups.get(group_id)
+            group = self._offsets_owner(group_id)
             if group is None:
                 group = self.groups[group_id] = Group(group_id)
             group.offsets.update(offsets)
@@ -785,7 +837,7 @@ class GroupCoordinator:
         self, group_id: str, partitions: list[TopicPartition] | None
     ) -> dict[TopicPartition, OffsetAndMetadata | None]:
         """Committed offsets of the partitions asked (None: all the group has)."""
-        group = self.groups.get(group_id)
+        group = self._offsets_owner(group_id)
         stored = group.offsets if group is not None else {}
         if partitions is None:
             return dict(sorted(stored.items()))
@@ -794,10 +846,20 @@ class GroupCoordinator:
     def delete_offsets(
         self, group_id: str, partitions: list[TopicPartition]
     ) -> tuple[ErrorCode, dict[TopicPartition, ErrorCode]]:
+        consumer_group = self.consumer.groups.get(group_id)
+        if consumer_group is not None:
+            # Kafka: allowed in any state, except on topics the group subscribes to
+            errors = {
+                tp: ErrorCode.group_subscribed_to_topic
+                for tp in partitions
+                if consumer_group.is_subscribed_to(tp[0])
+            }
+            deletable = [tp for tp in partitions if tp not in errors]
+            return self._delete_offsets(consumer_group, deletable, errors)
         group = self.groups.get(group_id)
         if group is None or group.is_(DEAD):
             return ErrorCode.group_id_not_found, {}
-        errors: dict[TopicPartition, ErrorCode] = {}
+        errors = {}
         if group.is_(EMPTY):
             deletable = list(partitions)
         elif group.protocol_type == CONSUMER_PROTOCOL_TYPE:
@@ -809,6 +871,14 @@ class GroupCoordinator:
                     deletable.append(tp)
         else:
             return ErrorCode.non_empty_group, {}
+        return self._delete_offsets(group, deletable, errors)
+
+    def _delete_offsets(
+        self,
+        group: Group | ConsumerGroup,
+        deletable: list[TopicPartition],
+        errors: dict[TopicPartition, ErrorCode],
+    ) -> tuple[ErrorCode, dict[TopicPartition, ErrorCode]]:
         present = [tp for tp in deletable if tp in group.offsets]
         if present:
             try:
@@ -825,7 +895,7 @@ class GroupCoordinator:
 
     def remove_offsets_of_topics(self, topics: set[str]) -> None:
         """Topics were deleted: forget (and tombstone) what every group committed on them."""
-        for group in list(self.groups.values()):
+        for group in list(self._all_groups()):
             gone = [tp for tp in group.offsets if tp[0] in topics]
             if gone:
                 self._tombstone_offsets(group, gone)
@@ -845,11 +915,20 @@ class GroupCoordinator:
     def describe(self, group_id: str) -> Group | None:
         return self.groups.get(group_id)
 
+    def _offsets_owner(self, group_id: str) -> Group | ConsumerGroup | None:
+        return self.consumer.groups.get(group_id) or self.groups.get(group_id)
+
+    def _all_groups(self) -> list[Group | ConsumerGroup]:
+        return [*self.groups.values(), *self.consumer.groups.values()]
+
     def delete_group(self, group_id: str) -> ErrorCode:
         """Delete an Empty group with its offsets (tombstones); NON_EMPTY_GROUP otherwise."""
         group = self.groups.get(group_id)
         if not group_id:
             return ErrorCode.invalid_group_id
+        consumer_group = self.consumer.groups.get(group_id)
+        if consumer_group is not None:
+            return self._delete_consumer_group(consumer_group)
         if group is None or group.is_(DEAD):
             return ErrorCode.group_id_not_found
         if not group.is_(EMPTY):
@@ -863,6 +942,20 @@ class GroupCoordinator:
             return ErrorCode.coordinator_not_available
         self._forget(group)
         log.info("deleted group %s", group_id)
+        return ErrorCode.none
+
+    def _delete_consumer_group(self, group: ConsumerGroup) -> ErrorCode:
+        if group.members:
+            return ErrorCode.non_empty_group
+        entries = [(fmt.offset_key(group.group_id, t, p), None) for t, p in group.offsets]
+        entries += self.consumer.deletion_entries(group)
+        try:
+            self.store.append(group.group_id, entries)
+        except KafkaError as e:
+            log.error("could not delete group %s: %s", group.group_id, e.message)
+            return ErrorCode.coordinator_not_available
+        self.consumer.forget(group.group_id)
+        log.info("deleted consumer group %s", group.group_id)
         return ErrorCode.none
 
     def _forget(self, group: Group) -> None:
@@ -909,11 +1002,30 @@ class GroupCoordinator:
                     log.error("could not remove group %s: %s", group.group_id, e.message)
                     continue
                 self._forget(group)
+        count += self._expire_consumer_offsets(now, retention)
         if count:
             log.info("expired %d committed offset(s)", count)
         return count
 
-    def _tombstone_offsets(self, group: Group, partitions: list[TopicPartition]) -> bool:
+    def _expire_consumer_offsets(self, now: int, retention: int) -> int:
+        """Kafka's rule for consumer groups: an offset of a topic the group does not subscribe
+        to expires ``retention`` after its commit; an empty group left without offsets goes."""
+        count = 0
+        for group in list(self.consumer.groups.values()):
+            unsubscribed = {
+                tp: om for tp, om in group.offsets.items() if not group.is_subscribed_to(tp[0])
+            }
+            gone = expired(unsubscribed, None, now, retention)
+            if gone and not self._tombstone_offsets(group, gone):
+                continue
+            count += len(gone)
+            if gone and group.state is ConsumerGroupState.EMPTY and not group.offsets:
+                self._delete_consumer_group(group)
+        return count
+
+    def _tombstone_offsets(
+        self, group: Group | ConsumerGroup, partitions: list[TopicPartition]
+    ) -> bool:
         try:
             self.store.append(
                 group.group_id,

@@ -4,6 +4,10 @@ Later records win, a null value deletes, exactly what compaction keeps: so repla
 compacted log and an uncompacted one give the same groups. A group with stored members is
 resumed Stable at its generation (its members keep heartbeating as if nothing happened;
 those that do not come back expire after their session timeout); one without is Empty.
+
+Records of consumer groups (KIP-848, key types 3-8) are replayed by
+``broker.group.consumer.records.apply``; a group id's offsets go to its consumer group if it
+has one, else to its classic group.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import logging
 from collections.abc import Iterable
 
 from broker.group import log_format as fmt
+from broker.group.consumer import records as consumer_records
+from broker.group.consumer.model import ConsumerGroup
 from broker.group.group import Group
 from broker.group.member import Member
 from broker.group.offsets import OffsetAndMetadata
@@ -21,11 +27,23 @@ log = logging.getLogger("broker.group")
 
 
 def load_groups(entries: Iterable[tuple[bytes, bytes | None]]) -> dict[str, Group]:
+    """The classic groups the records describe."""
+    return load_all(entries)[0]
+
+
+def load_all(
+    entries: Iterable[tuple[bytes, bytes | None]],
+) -> tuple[dict[str, Group], dict[str, ConsumerGroup]]:
+    """The classic groups and the consumer groups the records describe."""
     offsets: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
     stored: dict[str, fmt.StoredGroup] = {}
+    consumer_groups: dict[str, ConsumerGroup] = {}
     skipped = 0
     for key, value in entries:
         try:
+            if len(key) >= 2 and int.from_bytes(key[:2], "big") in consumer_records.KEY_TYPES:
+                consumer_records.apply(consumer_groups, consumer_records.decode(key, value))
+                continue
             k = fmt.decode_key(key)
             if isinstance(k, fmt.OffsetKey):
                 group_offsets = offsets.setdefault(k.group, {})
@@ -41,6 +59,9 @@ def load_groups(entries: Iterable[tuple[bytes, bytes | None]]) -> dict[str, Grou
             skipped += 1
             log.warning("skipping an unreadable record of the offsets topic: %s", e)
     groups: dict[str, Group] = {}
+    for group_id, consumer_group in consumer_groups.items():
+        consumer_group.offsets = offsets.pop(group_id, {})
+        stored.pop(group_id, None)  # a conversion wrote its tombstone first; be safe anyway
     for group_id in sorted(set(offsets) | set(stored)):
         group_offsets = offsets.get(group_id, {})
         meta = stored.get(group_id)
@@ -52,7 +73,7 @@ def load_groups(entries: Iterable[tuple[bytes, bytes | None]]) -> dict[str, Grou
         groups[group_id] = group
     if skipped:
         log.warning("%d record(s) of the offsets topic could not be read", skipped)
-    return groups
+    return groups, consumer_groups
 
 
 def _restore(group: Group, meta: fmt.StoredGroup) -> None:

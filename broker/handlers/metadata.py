@@ -8,10 +8,12 @@ Authorization (Kafka's KafkaApis): a listing of all topics leaves out those the 
 not Describe; a named one it may not Describe answers TOPIC_AUTHORIZATION_FAILED whether or
 not it exists. Auto-creation needs Create on the cluster or on the topic. Authorized-operation
 bitfields are filled in when the request asks (v8+; the cluster's only up to v10).
+A topic asked for by id alone (null name) is looked up by id; UNKNOWN_TOPIC_ID if missing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from broker.errors import ErrorCode, KafkaError
@@ -38,6 +40,17 @@ async def handle(ctx, request):
         topics = []
         for req_topic in request.topics:
             name = req_topic.name
+            topic_id = getattr(req_topic, "topic_id", None)
+            if name is None and topic_id is not None and topic_id.int != 0:
+                # a lookup by id (v10+, KIP-516; KIP-848 consumers resolve their assigned
+                # topic ids this way): unknown or not describable -> UNKNOWN_TOPIC_ID
+                by_id = broker.topic_by_id(topic_id)
+                if by_id is None or not ctx.authorize(DESCRIBE, TOPIC, by_id.name):
+                    unknown = _error_topic(ctx, None, ErrorCode.unknown_topic_id)
+                    topics.append(_with_id(unknown, topic_id))
+                else:
+                    topics.append(_topic(ctx, by_id, with_ops))
+                continue
             if name is not None and not ctx.authorize(DESCRIBE, TOPIC, name):
                 topics.append(_error_topic(ctx, name, ErrorCode.topic_authorization_failed))
                 continue
@@ -108,6 +121,10 @@ def _topic(ctx, topic, with_ops: bool):
         if with_ops
         else AUTHORIZED_OPERATIONS_OMITTED,
     )
+
+
+def _with_id(topic, topic_id: uuid.UUID):
+    return dataclasses.replace(topic, topic_id=topic_id)
 
 
 def _error_topic(ctx, name, code):

@@ -1,6 +1,8 @@
 """OffsetCommit (key 8), v2-9: store a group's committed offsets (with metadata, leader epoch).
 
 Generation -1 with no member id is a simple (assign-only) consumer's commit, as in Kafka.
+For a consumer group (KIP-848) the generation is the member epoch (STALE_MEMBER_EPOCH if it
+is not the member's), and its members must use v9+ (UNSUPPORTED_VERSION otherwise).
 Partitions that do not exist answer UNKNOWN_TOPIC_OR_PARTITION and are not stored.
 """
 
@@ -52,6 +54,7 @@ async def handle(ctx, request):
                 request.member_id,
                 getattr(request, "group_instance_id", None),
                 wanted,
+                api_version=ctx.version,
             )
         )
     topics = tuple(

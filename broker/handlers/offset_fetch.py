@@ -4,11 +4,14 @@
 require_stable (v7+, KIP-447, sent by read_committed consumers): a partition whose offset is
 being committed by an undecided transaction answers UNSTABLE_OFFSET_COMMIT (clients retry)
 instead of the offset committed before it.
+
+v9 carries the member id and epoch of a consumer group (KIP-848) member: an unknown member is
+UNKNOWN_MEMBER_ID, another epoch STALE_MEMBER_EPOCH (null id and epoch -1: not checked).
 """
 
 from __future__ import annotations
 
-from broker.errors import ErrorCode
+from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
@@ -66,7 +69,15 @@ def _partition(ctx, suffix: str, index: int, om, code: ErrorCode):
 async def handle(ctx, request):
     if ctx.version >= 8:
         groups = tuple(
-            _group(ctx, g.group_id, g.topics, request.require_stable) for g in request.groups
+            _group(
+                ctx,
+                g.group_id,
+                g.topics,
+                request.require_stable,
+                getattr(g, "member_id", None),
+                getattr(g, "member_epoch", -1),
+            )
+            for g in request.groups
         )
         return ctx.respond(throttle_time=0, groups=groups)
     if not ctx.authorize(DESCRIBE, ResourceType.GROUP, request.group_id):
@@ -90,7 +101,7 @@ async def handle(ctx, request):
     return ctx.respond(throttle_time=0, topics=topics, error_code=ErrorCode.none)
 
 
-def _group(ctx, group_id: str, requested, stable: bool):
+def _group(ctx, group_id: str, requested, stable: bool, member_id, member_epoch: int):
     if not ctx.authorize(DESCRIBE, ResourceType.GROUP, group_id):
         return ctx.make(
             "OffsetFetchResponseGroup",
@@ -98,6 +109,11 @@ def _group(ctx, group_id: str, requested, stable: bool):
             topics=(),
             error_code=ErrorCode.group_authorization_failed,
         )
+    try:
+        # v9 names the member of a consumer group: checked as Kafka does
+        ctx.broker.groups.consumer.validate_offset_fetch(group_id, member_id, member_epoch)
+    except KafkaError as e:
+        return ctx.make("OffsetFetchResponseGroup", group_id=group_id, topics=(), error_code=e.code)
     return ctx.make(
         "OffsetFetchResponseGroup",
         group_id=group_id,

@@ -47,6 +47,8 @@ MODULES = (
     "describe_groups",
     "delete_groups",
     "offset_delete",
+    "consumer_group_heartbeat",
+    "consumer_group_describe",
     "sasl_handshake",
     "sasl_authenticate",
     "describe_user_scram_credentials",
