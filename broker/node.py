@@ -256,9 +256,11 @@ class Broker:
         log.info("auto-created topic %s with %d partition(s)", name, len(topic.partitions))
         return topic
 
-    def produce(self, partition: Partition, data: bytes | memoryview, acks: int) -> ProduceResult:
+    def produce(
+        self, partition: Partition, data: bytes | memoryview, acks: int, *, from_client: bool = True
+    ) -> ProduceResult:
         try:
-            result = partition.append(data, acks)
+            result = partition.append(data, acks, from_client=from_client)
         except OSError as e:
             log.error("append to %s-%d failed: %s", partition.topic, partition.index, e)
             raise KafkaError(ErrorCode.kafka_storage_error, f"log write failed: {e}") from e

@@ -76,7 +76,7 @@ class InternalTopic:
 
     def append(self, index: int, batch: bytes) -> None:
         """Append one batch durably enough to answer (acks=all); KafkaError if refused."""
-        self.broker.produce(self.partition(index), batch, -1)
+        self.broker.produce(self.partition(index), batch, -1, from_client=False)
 
     def replay(self, index: int) -> PartitionReplay:
         return PartitionReplay(self.broker.partition(self.name, index))

@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from broker.errors import ErrorCode, KafkaError
+from broker.errors import ErrorCode, KafkaError, RecordError
 from broker.log.log import AppendResult, Log
 from broker.log.txn_index import AbortedTxn
 from broker.partition import txn_state
@@ -96,8 +96,11 @@ class Partition:
             f"leader epoch {current_leader_epoch} is older than {self.leader_epoch}",
         )
 
-    def append(self, data: bytes | memoryview, acks: int) -> ProduceResult:
-        """Validate and append a producer's record batches.
+    def append(
+        self, data: bytes | memoryview, acks: int, *, from_client: bool = True
+    ) -> ProduceResult:
+        """Validate and append a producer's record batches (``from_client``) or a
+        coordinator's (internal topics: its transactional offset commits carry no sequence).
 
         Offsets are stamped into ``data`` itself when it is writable (a view into the
         request's frame), into a copy otherwise. The bytes stay as sent unless the topic's
@@ -125,10 +128,8 @@ class Partition:
                     f"batch of {h.size} bytes exceeds max.message.bytes "
                     f"{self.settings.max_message_bytes}",
                 )
-            if h.is_control:
-                raise KafkaError(
-                    ErrorCode.invalid_record, "clients may not produce control batches"
-                )
+            if from_client:
+                _check_client_batch(h)
         if len(batches) == 1:
             duplicate = self.producers.check(batches[0][1])
             if duplicate is not None:
@@ -235,3 +236,27 @@ class Partition:
         for fut in waiters:
             if not fut.done():
                 fut.set_result(None)
+
+
+def _check_client_batch(h: records.BatchHeader) -> None:
+    """What Apache Kafka refuses in a batch a client sent (LogValidator): the offsets the
+    broker assigns come from the header, so it must agree with itself."""
+    if h.records_count <= 0 or h.records_count != h.last_offset_delta + 1:
+        raise KafkaError(
+            ErrorCode.invalid_record,
+            f"inconsistent batch: {h.records_count} record(s), last offset delta "
+            f"{h.last_offset_delta}",
+        )
+    if h.is_control:
+        raise KafkaError(ErrorCode.invalid_record, "clients may not produce control batches")
+    if h.producer_id >= 0 and h.base_sequence < 0:
+        raise KafkaError(
+            ErrorCode.invalid_record,
+            f"invalid sequence number {h.base_sequence} in a batch of producer {h.producer_id}",
+        )
+    if h.attributes & records.TIMESTAMP_TYPE_MASK:
+        raise RecordError(
+            ErrorCode.invalid_timestamp,
+            "producers may not set the timestamp type to LogAppendTime",
+            0,
+        )

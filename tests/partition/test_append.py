@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 import uuid
 
+import pytest
+
+from broker.errors import ErrorCode, KafkaError
 from broker.partition.partition import Partition
 from broker.protocol import records
 from tests.log.helpers import batch, open_log, spans
@@ -21,3 +25,43 @@ def test_a_writable_view_is_stamped_in_place_and_immutable_input_is_copied(tmp_p
     assert partition.append(sent, acks=-1).base_offset == 3
     assert records.parse_header(sent).base_offset == 0
     assert spans(partition.log.read(0, 10_000)) == [(0, 1), (2, 2), (3, 3)]
+
+
+def _restamped(data: bytes, **fields: int) -> bytes:
+    """``data`` (one batch) with header fields changed and its CRC made right again."""
+    buf = bytearray(data)
+    offsets = {"last_offset_delta": 23, "records_count": 57, "attributes": 21}
+    formats = {"last_offset_delta": ">i", "records_count": ">i", "attributes": ">h"}
+    for name, value in fields.items():
+        struct.pack_into(formats[name], buf, offsets[name], value)
+    struct.pack_into(">I", buf, 17, records.crc_of(buf, 0, len(buf)))
+    return bytes(buf)
+
+
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        (_restamped(batch(3), records_count=5), ErrorCode.invalid_record),  # offsets disagree
+        (_restamped(batch(1), records_count=0, last_offset_delta=-1), ErrorCode.corrupt_message),
+        (
+            records.build_batch([(None, b"v")], producer_id=7, producer_epoch=0),
+            ErrorCode.invalid_record,
+        ),
+        (records.build_batch([(None, b"v")], log_append_time=True), ErrorCode.invalid_timestamp),
+    ],
+    ids=["count", "empty", "no-sequence", "log-append-time"],
+)
+def test_batches_kafka_refuses_from_a_client(tmp_path, bad, code):
+    partition = Partition("t", 0, uuid.uuid4(), open_log(tmp_path / "t-0"), 1, [1], [1])
+    with pytest.raises(KafkaError) as refused:
+        partition.append(bad, acks=-1)
+    assert refused.value.code == code
+    assert partition.log_end_offset == 0
+
+
+def test_a_coordinator_may_append_a_producer_batch_without_sequence(tmp_path):
+    partition = Partition("t", 0, uuid.uuid4(), open_log(tmp_path / "t-0"), 1, [1], [1])
+    txn_offsets = records.build_batch(
+        [(b"k", b"v")], producer_id=7, producer_epoch=0, transactional=True
+    )
+    assert partition.append(txn_offsets, acks=-1, from_client=False).base_offset == 0
