@@ -436,6 +436,15 @@ DEFINITIONS: dict[str, ConfigDef] = {
         ),
         _D("log.roll.hours", "int", 168, "Segment age in hours before a roll.", at_least(1), HIGH),
         _D(
+            "log.roll.jitter.ms",
+            "long",
+            None,
+            "Most random jitter taken off the roll age (wins over log.roll.jitter.hours).",
+            at_least(0),
+            dynamic=True,
+        ),
+        _D("log.roll.jitter.hours", "int", 0, "Most random jitter, in hours.", at_least(0)),
+        _D(
             "log.retention.ms",
             "long",
             None,
@@ -928,6 +937,7 @@ SYNONYM_GROUPS: tuple[tuple[tuple[str, int], ...], ...] = (
         ("log.retention.hours", 3_600_000),
     ),
     (("log.roll.ms", 1), ("log.roll.hours", 3_600_000)),
+    (("log.roll.jitter.ms", 1), ("log.roll.jitter.hours", 3_600_000)),
 )
 _GROUP_OF = {name: group for group in SYNONYM_GROUPS for name, _ in group}
 

@@ -289,6 +289,7 @@ class Broker:
         log_config = LogConfig(
             segment_bytes=int(cfg["segment.bytes"]),
             segment_ms=int(cfg["segment.ms"]),
+            segment_jitter_ms=int(cfg["segment.jitter.ms"]),
             index_interval_bytes=int(cfg["index.interval.bytes"]),
             segment_index_bytes=int(cfg["segment.index.bytes"]),
             flush_messages=_optional(cfg.get("flush.messages")),

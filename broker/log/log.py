@@ -28,6 +28,7 @@ Everything is synchronous: the broker runs one asyncio loop and page-cache I/O i
 from __future__ import annotations
 
 import logging
+import random
 import re
 import shutil
 import time
@@ -66,6 +67,9 @@ SWAP_SUFFIX = ".swap"
 class LogConfig:
     segment_bytes: int = 1 << 30
     segment_ms: int = 7 * 24 * 60 * 60 * 1000
+    # up to this much is taken off segment_ms, drawn anew for each active segment, so that
+    # the partitions of a topic created together do not all roll at the same moment
+    segment_jitter_ms: int = 0
     index_interval_bytes: int = 4096
     segment_index_bytes: int = 10 * 1024 * 1024
     flush_messages: int | None = None  # fsync after this many unflushed records
@@ -109,6 +113,7 @@ class Log:
         # Called with the new active segment's base offset after each roll (the partition
         # snapshots its transaction state there); None when nobody asks.
         self.on_roll: Callable[[int], None] | None = None
+        self._roll_jitter_ms = _roll_jitter(config)
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -333,7 +338,10 @@ class Log:
         created = seg.created_ms
         if (
             seg.size + next_batch.size > self._config.segment_bytes
-            or (created is not None and now - created >= self._config.segment_ms)
+            or (
+                created is not None
+                and now - created >= self._config.segment_ms - self._roll_jitter_ms
+            )
             or seg.indexes_full
             or next_batch.last_offset - seg.base_offset > INT32_MAX
         ):
@@ -349,6 +357,7 @@ class Log:
         self.flush()  # a rolled segment is complete: make it (and its indexes) durable now
         old.close_indexes()
         self._segments.append(_new_segment(self.directory, old.next_offset, self._config))
+        self._roll_jitter_ms = _roll_jitter(self._config)
         fsync_dir(self.directory)
         log.debug("%s: rolled segment %d", self.directory.name, old.next_offset)
         if self.on_roll is not None:
@@ -610,6 +619,12 @@ class Log:
         """Close and remove the whole partition directory."""
         self.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _roll_jitter(config: LogConfig) -> int:
+    """Kafka's random segment jitter: below segment.jitter.ms and segment.ms."""
+    bound = min(config.segment_jitter_ms, config.segment_ms)
+    return random.randrange(bound) if bound > 0 else 0
 
 
 def _base(seg: LogSegment) -> int:

@@ -218,6 +218,7 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {
             0,
             "Random jitter subtracted from segment.ms.",
             at_least(0),
+            "log.roll.jitter.ms",
         ),
         _t(
             "segment.ms",

@@ -82,6 +82,28 @@ def test_time_based_roll(tmp_path):
     assert infos[1].created_ms == now[0]
 
 
+def test_segment_jitter_takes_a_random_share_off_each_segments_age(tmp_path, monkeypatch):
+    draws = iter([15_000, 40_000, 0])
+    bounds = []
+    monkeypatch.setattr(
+        "broker.log.log.random.randrange", lambda bound: bounds.append(bound) or next(draws)
+    )
+    now = [1_000_000]
+    cfg = LogConfig(segment_ms=60_000, segment_jitter_ms=100_000)
+    log = open_log(tmp_path / "t-0", cfg, clock=lambda: now[0])
+    append(log, batch(1))
+    now[0] += 44_999
+    append(log, batch(1))
+    now[0] += 1  # 45 s: 60 s less the first segment's 15 s of jitter
+    append(log, batch(1))
+    now[0] += 19_999
+    append(log, batch(1))
+    now[0] += 1  # 20 s: the second segment drew 40 s
+    append(log, batch(1))
+    assert [(i.base_offset, i.next_offset) for i in log.segments()] == [(0, 2), (2, 4), (4, 5)]
+    assert bounds[:2] == [60_000, 60_000]  # jitter stays below segment.ms
+
+
 def test_roll_when_the_index_is_full(tmp_path):
     cfg = LogConfig(index_interval_bytes=0, segment_index_bytes=8 * 3)
     log = open_log(tmp_path / "t-0", cfg)
