@@ -721,7 +721,12 @@ DEFINITIONS: dict[str, ConfigDef] = {
             ["uniform", "range"],
             "Consumer groups (KIP-848 protocol): the server-side assignors members may name "
             "(uniform, range, or Kafka's class names); the first is the default.",
-            None,
+            one_of(  # the names broker/group/consumer/assignors.py builds
+                "uniform",
+                "range",
+                "org.apache.kafka.coordinator.group.assignor.UniformAssignor",
+                "org.apache.kafka.coordinator.group.assignor.RangeAssignor",
+            ),
         ),
         _D(
             "group.consumer.max.size",

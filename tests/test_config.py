@@ -140,6 +140,7 @@ def test_describe_reports_synonyms_in_kafkas_order():
         ("num.partitions=0", "num.partitions: '0' must be at least 1"),
         ("node.id=4294967296", "node.id: .* is not a valid int"),
         ("log.cleaner.min.cleanable.ratio=2", "must be between 0 and 1"),
+        ("group.consumer.assignors=uniform,foo", "group.consumer.assignors: .* must be one of"),
         ("log.message.timestamp.type=WallClock", "must be one of CreateTime, LogAppendTime"),
         ("log.cleanup.policy=delete,shred", "log.cleanup.policy: .* must be one of"),
         ("auto.create.topics.enable=maybe", "auto.create.topics.enable"),
