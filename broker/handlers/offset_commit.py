@@ -8,44 +8,19 @@ Partitions that do not exist answer UNKNOWN_TOPIC_OR_PARTITION and are not store
 
 from __future__ import annotations
 
-import time
-
 from broker.errors import ErrorCode
-from broker.group.offsets import NO_LEADER_EPOCH, OffsetAndMetadata
+from broker.handlers._group_util import commit_response_topics, offsets_to_commit
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
-READ = AclOperation.READ
-
 
 @handles(ApiKey.OFFSET_COMMIT)
 async def handle(ctx, request):
-    now = int(time.time() * 1000)
-    wanted: dict[tuple[str, int], OffsetAndMetadata] = {}
-    codes: dict[tuple[str, int], ErrorCode] = {}
     # Read on the group, then Read on each topic (Kafka's order)
-    group_ok = ctx.authorize(READ, ResourceType.GROUP, request.group_id)
-    for t in request.topics:
-        readable = group_ok and ctx.authorize(READ, ResourceType.TOPIC, t.name)
-        for p in t.partitions:
-            tp = (t.name, p.partition_index)
-            if not readable:
-                codes[tp] = (
-                    ErrorCode.topic_authorization_failed
-                    if group_ok
-                    else ErrorCode.group_authorization_failed
-                )
-                continue
-            if ctx.broker.partition(t.name, p.partition_index) is None:
-                codes[tp] = ErrorCode.unknown_topic_or_partition
-                continue
-            wanted[tp] = OffsetAndMetadata(
-                offset=p.committed_offset,
-                leader_epoch=getattr(p, "committed_leader_epoch", NO_LEADER_EPOCH),
-                metadata=p.committed_metadata or "",
-                commit_timestamp_ms=now,
-            )
+    group_ok = ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id)
+    refusal = None if group_ok else ErrorCode.group_authorization_failed
+    wanted, codes = offsets_to_commit(ctx, request, refusal)
     if wanted:
         codes.update(
             ctx.broker.groups.commit_offsets(
@@ -57,19 +32,5 @@ async def handle(ctx, request):
                 api_version=ctx.version,
             )
         )
-    topics = tuple(
-        ctx.make(
-            "OffsetCommitResponseTopic",
-            name=t.name,
-            partitions=tuple(
-                ctx.make(
-                    "OffsetCommitResponsePartition",
-                    partition_index=p.partition_index,
-                    error_code=codes[(t.name, p.partition_index)],
-                )
-                for p in t.partitions
-            ),
-        )
-        for t in request.topics
-    )
+    topics = commit_response_topics(ctx, request, codes, "OffsetCommit")
     return ctx.respond(throttle_time=0, topics=topics)
