@@ -1,4 +1,5 @@
-"""Shell-completion callbacks that ask the cluster for names (topics, groups).
+"""Shell-completion callbacks that ask the cluster for names (topics, groups, transactional
+ids).
 
 They run inside a completion request: the global options typed so far are in the parsed
 contexts (see ``kctl.options.given``), the cluster gets a short timeout, and any failure
@@ -41,4 +42,15 @@ def complete_groups(ctx: typer.Context, incomplete: str) -> list[str]:
         future = cluster.admin().list_consumer_groups(request_timeout=cluster.timeout)
         result = future.result(cluster.timeout)
         return sorted(g.group_id for g in result.valid if g.group_id.startswith(incomplete))
+    return []
+
+
+def complete_transactional_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Transactional ids (from every coordinator) starting with what was typed."""
+    with contextlib.suppress(Exception):
+        from kctl.txn_admin import list_transactions
+
+        listing = list_transactions(_cluster(ctx))
+        return sorted({t.transactional_id for t in listing.transactions
+                       if t.transactional_id.startswith(incomplete)})
     return []

@@ -5,7 +5,8 @@ bootstrap, ``security.protocol``, ``ssl.*``, ``sasl.*``), connects to the first 
 server that answers, sets up TLS with the standard library's ssl module, and authenticates
 with SaslHandshake v1 + SaslAuthenticate v1: PLAIN, or SCRAM-SHA-256/512 through scramp.
 Other mechanisms (GSSAPI, OAUTHBEARER) are refused with a clear error. Requests use
-non-flexible versions (request header v1), encoded and decoded by kio; every frame length is
+kio's encodings of either kind of version: request header v1 for non-flexible ones, v2 (with
+tagged fields) for flexible ones such as the transaction admin APIs; every frame length is
 bounded.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 import scramp
 from confluent_kafka import KafkaError
 from kio.index import load_response_schema
+from kio.schema.response_header.v1.header import ResponseHeader
 from kio.schema.sasl_authenticate.v1.request import SaslAuthenticateRequest
 from kio.schema.sasl_handshake.v1.request import SaslHandshakeRequest
 from kio.serial import entity_reader, entity_writer
@@ -33,6 +35,7 @@ from kctl.console import ExitCode, KctlError
 MAX_FRAME = 64 * 1024 * 1024  # no answer kctl asks for comes near this
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 CLIENT_ID = b"kctl"
+API_VERSIONS = 18  # its answers keep response header v0 in every version, flexible or not
 
 
 class UnsupportedMechanism(KctlError):
@@ -57,12 +60,15 @@ class Connection:
         with contextlib.suppress(OSError):
             self.sock.close()
 
-    def request(self, body: Any) -> Any:
-        """Send a (non-flexible) kio request; return the decoded response."""
+    def request(self, body: Any, response_cls: type | None = None) -> Any:
+        """Send a kio request; return the decoded response (read as ``response_cls`` where
+        kio's own class cannot read every answer)."""
         cls = type(body)
         self.correlation += 1
         header = struct.pack(">hhih", cls.__api_key__, cls.__version__, self.correlation,
                              len(CLIENT_ID)) + CLIENT_ID
+        if cls.__flexible__:
+            header += b"\0"  # no tagged fields
         payload = io.BytesIO()
         entity_writer(cls)(payload, body)
         frame = header + payload.getvalue()
@@ -74,8 +80,11 @@ class Connection:
         (correlation,) = struct.unpack_from(">i", answer)
         if correlation != self.correlation:
             raise ConnectionError(f"{self.address} answered out of order")
-        response_cls = load_response_schema(cls.__api_key__, cls.__version__)
-        response, _ = entity_reader(response_cls)(answer, 4)
+        start = 4
+        if cls.__flexible__ and cls.__api_key__ != API_VERSIONS:
+            _, start = entity_reader(ResponseHeader)(answer, 0)
+        response_cls = response_cls or load_response_schema(cls.__api_key__, cls.__version__)
+        response, _ = entity_reader(response_cls)(answer, start)
         return response
 
     def _read(self, n: int) -> bytes:
