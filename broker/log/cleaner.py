@@ -274,9 +274,17 @@ class LogCleaner:
         segments = [s for s in lg.closed_segments() if s.base_offset < section.end]
         try:
             if segments:
-                offset_map, last_batches, aborted = await self._build_offset_map(
-                    lg.closed_segments(), section, throttle, result
+                offset_map, last_batches, aborted, undecided = await self._build_offset_map(
+                    lg.closed_segments(), lg.active_segment, section, throttle, result
                 )
+                if undecided < section.end:
+                    # An open transaction: its records are neither in the map nor may be
+                    # judged yet, so the pass stops at its segment and the checkpoint stays
+                    # below it (Kafka stops at the first unstable offset). Otherwise, decided
+                    # later, they would be below the dirty section and never supersede the
+                    # older records of their keys.
+                    result.end = max(s.base_offset for s in segments if s.base_offset <= undecided)
+                    segments = [s for s in segments if s.base_offset < result.end]
             for seg in segments:
                 clean_before = seg.next_offset <= section.first_dirty
                 drop_tombstones = (
@@ -305,7 +313,7 @@ class LogCleaner:
             log.info("%s-%d: cleaning stopped, a segment went away: %s", key[0], key[1], e)
             result.aborted = True
         if not result.aborted:
-            self._checkpoints[key] = section.end
+            self._checkpoints[key] = result.end
             self._write_checkpoints()
         if result.tombstones_kept:
             self._tombstones_due[key] = result.tombstones_due_ms
@@ -326,7 +334,7 @@ class LogCleaner:
             key[0],
             key[1],
             result.segments,
-            section.end,
+            result.end,
             duration,
             result.records_removed,
             result.bytes_read,
@@ -338,29 +346,31 @@ class LogCleaner:
     async def _build_offset_map(
         self,
         segments: list[LogSegment],
+        active: LogSegment,
         section: DirtySection,
         throttle: _Throttle,
         result: PassResult,
-    ) -> tuple[dict[bytes, int], dict[int, int], set[int]]:
+    ) -> tuple[dict[bytes, int], dict[int, int], set[int], int]:
         """(key -> offset of its latest record in the dirty section, producer id -> base
         offset of its last batch in the closed segments, base offsets of the batches of
-        aborted transactions).
+        aborted transactions, first offset of a still open transaction or LONG_MAX).
 
         Producers are judged by the closed segments only: one that also wrote to the active
         segment then keeps an extra (empty) batch, which is harmless. Records of a
-        transaction count once its commit marker is seen.
+        transaction count once its commit marker is seen, in the active segment too (as far
+        as it is written when read).
         """
         offset_map: dict[bytes, int] = {}
         last_batches: dict[int, int] = {}
         pending_keys: dict[int, list[tuple[bytes, int]]] = {}  # open transactions' records
         pending_batches: dict[int, list[int]] = {}
         aborted: set[int] = set()
-        for seg in segments:
+        for seg in [*segments, active]:
             dirty = seg.base_offset < section.end and seg.next_offset > section.first_dirty
             for _, h, raw in _batches_of(seg):
                 await throttle.account(len(raw))
                 result.bytes_read += len(raw)
-                if h.producer_id >= 0:
+                if h.producer_id >= 0 and seg is not active:
                     last_batches[h.producer_id] = h.base_offset
                 if h.is_transactional and h.producer_id >= 0:
                     if h.is_control:
@@ -387,7 +397,8 @@ class LogCleaner:
                             target.append((r.key, r.offset))
                         else:
                             offset_map[r.key] = r.offset
-        return offset_map, last_batches, aborted
+        undecided = min((b[0] for b in pending_batches.values() if b), default=LONG_MAX)
+        return offset_map, last_batches, aborted, undecided
 
     async def _clean_segment(
         self,

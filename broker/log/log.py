@@ -401,6 +401,11 @@ class Log:
         return self._segments[:-1]
 
     @property
+    def active_segment(self) -> LogSegment:
+        """The segment appends go to (the cleaner reads its transaction markers)."""
+        return self._segments[-1]
+
+    @property
     def active_base_offset(self) -> int:
         return self._segments[-1].base_offset
 
