@@ -85,6 +85,7 @@ class ListResult:
     transactions: list[Listed] = field(default_factory=list)
     unknown_states: set[str] = field(default_factory=set)
     failures: list[KctlError] = field(default_factory=list)  # brokers that could not answer
+    brokers: int = 0  # how many were asked
 
 
 def list_transactions(
@@ -93,7 +94,7 @@ def list_transactions(
 ) -> ListResult:
     """Every transaction the brokers coordinate, sorted by coordinator and id."""
     brokers = cluster.cluster_view().brokers
-    result = ListResult()
+    result = ListResult(brokers=len(brokers))
     with _sessions(cluster) as sessions:
         for b in brokers:
             what = f"list transactions at broker {b.node_id}"
@@ -196,6 +197,8 @@ def producers(
     """The producers of each partition, from its leader (or from ``broker``, a replica)."""
     view = cluster.cluster_view()
     nodes = {b.node_id: b for b in view.brokers}
+    if broker is not None and broker not in nodes:
+        raise KctlError(f"broker {broker} is not in the cluster", ExitCode.NOT_FOUND)
     leaders = {(p.topic, p.partition): p.leader for t in view.topics for p in t.partitions}
     results: dict[TopicPartition, list[ProducerInfo] | KctlError] = {}
     asked: dict[int, dict[str, list[int]]] = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from kio.schema.describe_producers.v0.request import DescribeProducersRequest, TopicRequest
 from kio.schema.describe_transactions.v0.request import DescribeTransactionsRequest
 from kio.schema.find_coordinator.v1.request import FindCoordinatorRequest as FindCoordinatorV1
+from kio.schema.find_coordinator.v2.request import FindCoordinatorRequest as FindCoordinatorV2
 from kio.schema.find_coordinator.v3.request import FindCoordinatorRequest as FindCoordinatorV3
 from kio.schema.find_coordinator.v4.request import FindCoordinatorRequest as FindCoordinatorV4
 from kio.schema.list_transactions.v0.request import ListTransactionsRequest as ListV0
@@ -88,7 +89,7 @@ def find_coordinators(
             found[c.key] = (_error(c.error_code, c.error_message)
                             or Coordinator(int(c.node_id), c.host, int(c.port)))
         return found
-    request = FindCoordinatorV3 if version >= 3 else FindCoordinatorV1
+    request = {1: FindCoordinatorV1, 2: FindCoordinatorV2, 3: FindCoordinatorV3}[version]
     for tid in ids:
         a = session.request(request(key=tid, key_type=TRANSACTION_KEY_TYPE))
         found[tid] = (_error(a.error_code, a.error_message)

@@ -152,10 +152,9 @@ def register(app: typer.Typer) -> None:
              "producer_id": t.producer_id, "state": t.state}
             for t in result.transactions
         ]
-        output.print_rows(rows, s.output, columns=LIST_COLUMNS)
-        if result.failures:
-            brokers = len(cluster.cluster_view().brokers)
-            _exit_for(result.failures, brokers)
+        if len(result.failures) < result.brokers:  # nothing before the error if none answered
+            output.print_rows(rows, s.output, columns=LIST_COLUMNS)
+        _exit_for(result.failures, result.brokers)
 
     @txns.command("describe")
     @options.global_options()
@@ -240,7 +239,8 @@ def register(app: typer.Typer) -> None:
         s = options.settings(ctx)
         cluster = connect(s)
         rows, errors, total = _find_hanging(cluster, topic, partition, broker, max_timeout)
-        output.print_rows(rows, s.output, columns=HANGING_COLUMNS)
+        if len(errors) < total or not total:
+            output.print_rows(rows, s.output, columns=HANGING_COLUMNS)
         _exit_for(errors, total)
 
 
@@ -258,8 +258,6 @@ def _find_hanging(
             tps = [tp for tp in tps if tp in replicas]
     else:
         view = cluster.cluster_view()
-        if broker not in {b.node_id for b in view.brokers}:
-            fail(f"broker {broker} is not in the cluster", ExitCode.NOT_FOUND)
         tps = [(p.topic, p.partition) for t in view.topics for p in t.partitions
                if broker in p.replicas]
     found = txn_admin.producers(cluster, tps, broker)

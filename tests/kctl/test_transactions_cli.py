@@ -91,8 +91,9 @@ def test_open_transaction_then_commit(kctl):
     assert {r["partition"] for r in as_json(kctl, "transactions", "producers", "-t", topic,
                                             "-p", "1")} == {1}
     # An ongoing transaction that counts its partitions is not hanging, however old.
-    assert as_json(kctl, "transactions", "find-hanging", topic,
-                   "--max-transaction-timeout", "0") == []
+    for where in ([topic], ["--broker", "1"]):
+        assert as_json(kctl, "transactions", "find-hanging", *where,
+                       "--max-transaction-timeout", "0") == []
 
     p.commit_transaction(30)
     assert listed(kctl)[tid]["state"] == "CompleteCommit"
