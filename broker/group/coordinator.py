@@ -717,16 +717,24 @@ class GroupCoordinator:
             self._schedule_session(group, member)
         return group
 
-    def _store_offsets(
-        self, group: Group | ConsumerGroup, offsets: dict[TopicPartition, OffsetAndMetadata]
-    ) -> dict[TopicPartition, ErrorCode]:
-        errors: dict[TopicPartition, ErrorCode] = {}
+    def _within_metadata_limit(
+        self, offsets: dict[TopicPartition, OffsetAndMetadata]
+    ) -> tuple[dict[TopicPartition, OffsetAndMetadata], dict[TopicPartition, ErrorCode]]:
+        """(the offsets whose metadata fits offset.metadata.max.bytes, OFFSET_METADATA_TOO_LARGE
+        for the others)."""
         valid: dict[TopicPartition, OffsetAndMetadata] = {}
+        errors: dict[TopicPartition, ErrorCode] = {}
         for tp, om in offsets.items():
             if len(om.metadata.encode()) > self.config.offset_metadata_max_bytes:
                 errors[tp] = ErrorCode.offset_metadata_too_large
             else:
                 valid[tp] = om
+        return valid, errors
+
+    def _store_offsets(
+        self, group: Group | ConsumerGroup, offsets: dict[TopicPartition, OffsetAndMetadata]
+    ) -> dict[TopicPartition, ErrorCode]:
+        valid, errors = self._within_metadata_limit(offsets)
         if valid:
             entries = [
                 (fmt.offset_key(group.group_id, t, p), fmt.offset_value(om))
@@ -763,13 +771,7 @@ class GroupCoordinator:
             self._txn_commit_target(group_id, generation_id, member_id, group_instance_id)
         except KafkaError as e:
             return dict.fromkeys(offsets, e.code)
-        errors: dict[TopicPartition, ErrorCode] = {}
-        valid: dict[TopicPartition, OffsetAndMetadata] = {}
-        for tp, om in offsets.items():
-            if len(om.metadata.encode()) > self.config.offset_metadata_max_bytes:
-                errors[tp] = ErrorCode.offset_metadata_too_large
-            else:
-                valid[tp] = om
+        valid, errors = self._within_metadata_limit(offsets)
         if not valid:
             return errors
         entries = [
