@@ -358,7 +358,7 @@ class LogCleaner:
         Producers are judged by the closed segments only: one that also wrote to the active
         segment then keeps an extra (empty) batch, which is harmless. Records of a
         transaction count once its commit marker is seen, in the active segment too (as far
-        as it is written when read).
+        as it is written when read; it is read only while a transaction is still open).
         """
         offset_map: dict[bytes, int] = {}
         last_batches: dict[int, int] = {}
@@ -366,6 +366,8 @@ class LogCleaner:
         pending_batches: dict[int, list[int]] = {}
         aborted: set[int] = set()
         for seg in [*segments, active]:
+            if seg is active and not any(pending_batches.values()):
+                break  # no transaction left open: its marker need not be looked for
             dirty = seg.base_offset < section.end and seg.next_offset > section.first_dirty
             for _, h, raw in _batches_of(seg):
                 await throttle.account(len(raw))
