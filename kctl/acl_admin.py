@@ -18,10 +18,10 @@ authenticate (GSSAPI, OAUTHBEARER) is an empty list all that can be said.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
@@ -33,7 +33,6 @@ from confluent_kafka.admin import (
 )
 from confluent_kafka.admin import ResourceType as CKResourceType
 
-from kctl import acl_wire
 from kctl.acl_model import (
     Binding,
     BindingFilter,
@@ -44,9 +43,6 @@ from kctl.acl_model import (
 )
 from kctl.client import Cluster, exit_code_for, kafka_error
 from kctl.console import ExitCode, KctlError
-from kctl.kafka_wire import UnsupportedMechanism, WireError
-
-T = TypeVar("T")
 
 # Kafka's Cluster resource type (4) is confluent-kafka's BROKER; the other codes are equal.
 _TO_CK = {
@@ -118,10 +114,17 @@ def _result(cluster: Cluster, future: Future, what: str) -> Any:
         raise cluster.unreachable() from e
 
 
-def _wire(cluster: Cluster, what: str, call: Callable[..., T], *args: Any) -> T:
-    """Run an acl_wire call with kctl's client settings; its failures as KctlErrors."""
+def _wire(cluster: Cluster, what: str, name: str, *args: Any) -> Any:
+    """Run acl_wire's ``name`` with kctl's client settings; its failures as KctlErrors.
+
+    acl_wire (and kio under it) is imported here, when an ACL call needs it: importing kio
+    costs every kctl command a few tenths of a second.
+    """
+    from kctl import acl_wire
+    from kctl.kafka_wire import WireError
+
     try:
-        return call(cluster.config(), cluster.timeout, *args)
+        return getattr(acl_wire, name)(cluster.config(), cluster.timeout, *args)
     except WireError as e:
         raise _error(cluster, KafkaException(e.error), what) from e
     except (OSError, ConnectionError) as e:  # socket timeouts are OSErrors too
@@ -144,7 +147,7 @@ def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding
     what = "cannot list ACLs"
     if needs_wire(filters):
         # kctl's own connection gets the answer's error code too: nothing to explain.
-        return sorted(set(_wire(cluster, what, acl_wire.describe, filters)))
+        return sorted(set(_wire(cluster, what, "describe", filters)))
     found: set[Binding] = set()
     for f in filters:
         fut = cluster.admin().describe_acls(_to_ck(f), request_timeout=cluster.timeout)
@@ -153,8 +156,10 @@ def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding
         return sorted(found)
     # An empty list may hide an error, and librdkafka cannot name some bindings: ask again
     # where the answer keeps both.
+    from kctl.kafka_wire import UnsupportedMechanism
+
     try:
-        return sorted(set(_wire(cluster, what, acl_wire.describe, filters)))
+        return sorted(set(_wire(cluster, what, "describe", filters)))
     except UnsupportedMechanism:
         return sorted(found)
 
@@ -162,7 +167,7 @@ def describe(cluster: Cluster, filters: Sequence[BindingFilter]) -> list[Binding
 def create(cluster: Cluster, bindings: Sequence[Binding]) -> list[CreateResult]:
     """Create ``bindings``; one result per binding, in order (creating is idempotent)."""
     if needs_wire(bindings):
-        errors = _wire(cluster, "cannot create ACLs", acl_wire.create, bindings)
+        errors = _wire(cluster, "cannot create ACLs", "create", bindings)
         return [
             CreateResult(b, None if e is None else _error(
                 cluster, KafkaException(e.error), f"cannot create ACL {describe_one(b)}"))
@@ -193,7 +198,9 @@ def delete(cluster: Cluster, filters: Sequence[BindingFilter]) -> DeleteResult:
     deleted: set[Binding] = set()
     errors: list[KctlError] = []
     if needs_wire(filters):
-        for r in _wire(cluster, "cannot delete ACLs", acl_wire.delete, filters):
+        from kctl.kafka_wire import WireError
+
+        for r in _wire(cluster, "cannot delete ACLs", "delete", filters):
             if isinstance(r, WireError):
                 errors.append(_error(cluster, KafkaException(r.error), "cannot delete ACLs"))
             else:

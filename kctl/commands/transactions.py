@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kctl import hanging_txn, options, output, txn_admin
+from kctl import options, output
 from kctl.client import Cluster, connect
 from kctl.completers import complete_transactional_ids
 from kctl.console import ExitCode, KctlError, fail, warn
 from kctl.name_args import TopicArg, TopicOpt, given_once, one_name
-from kctl.txn_wire import NO_DURATION, Description, ProducerInfo
+
+if TYPE_CHECKING:
+    from kctl import txn_admin
+    from kctl.txn_wire import Description, ProducerInfo
 
 TxnIdsArg = Annotated[
     list[str],
@@ -140,6 +143,9 @@ def register(app: typer.Typer) -> None:
         Each broker answers for the ids it coordinates, so every broker is asked. A broker
         that cannot answer is named on stderr and the others are still shown (exit 3).
         """
+        from kctl import txn_admin  # with kio: loaded only when a transactions command runs
+        from kctl.txn_wire import NO_DURATION
+
         s = options.settings(ctx)
         cluster = connect(s)
         result = txn_admin.list_transactions(
@@ -164,6 +170,8 @@ def register(app: typer.Typer) -> None:
         Each id is asked of its coordinator. Ids that do not exist are named on stderr and
         the others still shown (exit 3, or 4 when none exists).
         """
+        from kctl import txn_admin
+
         s = options.settings(ctx)
         cluster = connect(s)
         now = _now_ms()
@@ -194,6 +202,8 @@ def register(app: typer.Typer) -> None:
 
         Example: kctl transactions producers orders -p 0
         """
+        from kctl import txn_admin
+
         topic = one_name(topic_arg, topic_opt)
         s = options.settings(ctx)
         cluster = connect(s)
@@ -250,6 +260,8 @@ def _find_hanging(
 ) -> tuple[list[dict[str, Any]], list[KctlError], int]:
     """The hanging transactions as rows, the partitions that could not be searched, and how
     many partitions were searched in all."""
+    from kctl import hanging_txn, txn_admin
+
     if topic is not None:
         tps = _partitions(cluster, topic, partitions)
         if broker is not None:
