@@ -118,8 +118,7 @@ def _read(ctx, request):
                     )
                 partition.check_leader_epoch(getattr(fp, "current_leader_epoch", -1))
                 hw = partition.high_watermark
-                # one dict test when no transaction is open here
-                lso = partition.last_stable_offset if partition.producers.ongoing else hw
+                lso = partition.last_stable_offset
                 log_start = partition.log_start_offset
                 limit = min(fp.partition_max_bytes, bytes_left)
                 if limit > 0 or total == 0:

@@ -171,11 +171,10 @@ class Partition:
         """Below it every transaction is decided: the high watermark, or the first offset
         of the oldest open transaction, but never below the log start (DeleteRecords may
         have removed where that transaction began, as Kafka allows)."""
-        ongoing = self.producers.ongoing
-        if not ongoing:
+        first = self.producers.first_unstable_offset()
+        if first is None:
             return self.high_watermark
-        first = min(min(ongoing.values()), self.high_watermark)
-        return max(first, self.log.log_start_offset)
+        return max(min(first, self.high_watermark), self.log.log_start_offset)
 
     def read_committed(
         self, offset: int, max_bytes: int, *, min_one: bool
@@ -201,17 +200,9 @@ class Partition:
         result = self.log.append(buf, batches, leader_epoch=self.leader_epoch)
         h = batches[0][1]
         self.producers.update(h)
-        first = self.producers.end_txn(producer_id, coordinator_epoch)
-        if not commit and first is not None:
-            unstable = self.producers.first_unstable_offset()
-            self.log.append_aborted(
-                AbortedTxn(
-                    producer_id,
-                    first,
-                    h.base_offset,
-                    unstable if unstable is not None else h.next_offset,
-                )
-            )
+        aborted = self.producers.end_txn(h, commit, coordinator_epoch)
+        if aborted is not None:
+            self.log.append_aborted(aborted)
         self._rolled_at = None  # a roll came before the marker: the snapshot is right
         self.high_watermark = self.log.log_end_offset
         self.wake_fetchers()

@@ -7,8 +7,9 @@ Sequences wrap at int32 max. The state is rebuilt from batch headers when a log 
 
 Transactions: ``ongoing`` maps each producer with an open transaction on this partition to
 the offset of its first transactional batch (Kafka's currentTxnFirstOffset); a commit or
-abort marker (``end_txn``) closes it. The partition's last stable offset is the smallest of
-these, so a partition without open transactions pays one empty-dict test.
+abort marker closes it (``end_txn``, which also gives an abort's aborted-index entry). The
+partition's last stable offset is the smallest of these, so a partition without open
+transactions pays one empty-dict test.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from broker.errors import ErrorCode, KafkaError
+from broker.log.txn_index import AbortedTxn
 from broker.protocol.records import CONTROL_MASK, TRANSACTIONAL_MASK, BatchHeader
 
 CACHED_BATCHES = 5
@@ -100,13 +102,22 @@ class ProducerStateManager:
                 f"{entry.epoch}",
             )
 
-    def end_txn(self, producer_id: int, coordinator_epoch: int) -> int | None:
-        """Close the producer's open transaction (its marker was appended): its first offset,
-        None if it had none here."""
-        entry = self.producers.get(producer_id)
+    def end_txn(
+        self, marker: BatchHeader, commit: bool, coordinator_epoch: int
+    ) -> AbortedTxn | None:
+        """Close the transaction the appended ``marker`` ends; for an abort of a transaction
+        open here, its entry for the aborted-transaction index (the LSO once it is closed:
+        the next open transaction's start, or the offset after the marker)."""
+        pid = marker.producer_id
+        entry = self.producers.get(pid)
         if entry is not None:
             entry.coordinator_epoch = coordinator_epoch
-        return self.ongoing.pop(producer_id, None)
+        first = self.ongoing.pop(pid, None)
+        if commit or first is None:
+            return None
+        unstable = self.first_unstable_offset()
+        last_stable = unstable if unstable is not None else marker.next_offset
+        return AbortedTxn(pid, first, marker.base_offset, last_stable)
 
     def first_unstable_offset(self) -> int | None:
         ongoing = self.ongoing

@@ -117,13 +117,9 @@ def rebuild(lg: Log, producers: ProducerStateManager) -> None:
             name = lg.directory.name
             log.warning("%s: unreadable control batch at %d: %s", name, h.base_offset, e)
             continue
-        first = producers.end_txn(h.producer_id, coordinator_epoch)
-        if commit or first is None:
+        entry = producers.end_txn(h, commit, coordinator_epoch)
+        if entry is None:
             continue
-        unstable = producers.first_unstable_offset()
-        entry = AbortedTxn(
-            h.producer_id, first, h.base_offset, unstable if unstable is not None else h.next_offset
-        )
         base = bases[max(0, bisect_right(bases, h.base_offset) - 1)]
         aborted.setdefault(base, []).append(entry)
     if snapshot_due:
