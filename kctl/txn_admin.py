@@ -23,7 +23,7 @@ from kio.schema.errors import ErrorCode
 
 from kctl import txn_wire
 from kctl.broker_sessions import BrokerSessions, Unsupported
-from kctl.client import Cluster, kafka_error, unsupported
+from kctl.client import BrokerInfo, Cluster, kafka_error, unsupported
 from kctl.console import ExitCode, KctlError
 from kctl.kafka_wire import WireError
 from kctl.txn_wire import Description, Listing, ProducerInfo
@@ -162,10 +162,10 @@ def _describe_round(
     """Describe ``ids`` once; fill ``results`` and return the retriable failures."""
     retry: dict[str, WireError] = {}
     found = txn_wire.find_coordinators(sessions.bootstrap(), ids)
-    by_node: dict[txn_wire.Coordinator, list[str]] = {}
+    by_node: dict[BrokerInfo, list[str]] = {}
     for tid in ids:
         c = found.get(tid)
-        if isinstance(c, txn_wire.Coordinator):
+        if isinstance(c, BrokerInfo):
             by_node.setdefault(c, []).append(tid)
         elif c is not None and _retriable(c):
             retry[tid] = c

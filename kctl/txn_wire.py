@@ -23,19 +23,13 @@ from kio.schema.list_transactions.v1.request import ListTransactionsRequest as L
 from kio.static.primitive import i8, i32, i64
 
 from kctl.broker_sessions import BrokerSession
+from kctl.client import BrokerInfo
 from kctl.kafka_wire import WireError, check
 from kctl.txn_schema import DescribeTransactionsResponse
 
 FIND_COORDINATOR, DESCRIBE_PRODUCERS, DESCRIBE_TRANSACTIONS, LIST_TRANSACTIONS = 10, 61, 65, 66
 TRANSACTION_KEY_TYPE = i8(1)
 NO_DURATION = -1
-
-
-@dataclass(frozen=True)
-class Coordinator:
-    node_id: int
-    host: str
-    port: int
 
 
 @dataclass(frozen=True)
@@ -78,22 +72,22 @@ def _error(code: int, message: str | None) -> WireError | None:
 
 def find_coordinators(
     session: BrokerSession, ids: Sequence[str]
-) -> dict[str, Coordinator | WireError]:
+) -> dict[str, BrokerInfo | WireError]:
     """The transaction coordinator of each id (v4 asks for all at once)."""
     version = session.version(FIND_COORDINATOR, "FindCoordinator", 1, 4)
-    found: dict[str, Coordinator | WireError] = {}
+    found: dict[str, BrokerInfo | WireError] = {}
     if version >= 4:
         answer = session.request(
             FindCoordinatorV4(key_type=TRANSACTION_KEY_TYPE, coordinator_keys=tuple(ids)))
         for c in answer.coordinators:
             found[c.key] = (_error(c.error_code, c.error_message)
-                            or Coordinator(int(c.node_id), c.host, int(c.port)))
+                            or BrokerInfo(int(c.node_id), c.host, int(c.port)))
         return found
     request = {1: FindCoordinatorV1, 2: FindCoordinatorV2, 3: FindCoordinatorV3}[version]
     for tid in ids:
         a = session.request(request(key=tid, key_type=TRANSACTION_KEY_TYPE))
         found[tid] = (_error(a.error_code, a.error_message)
-                      or Coordinator(int(a.node_id), a.host, int(a.port)))
+                      or BrokerInfo(int(a.node_id), a.host, int(a.port)))
     return found
 
 
