@@ -11,10 +11,14 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from broker.protocol.header import skip_tagged_fields
 from broker.protocol.varint import read_uvarint
+from tests.harness import BrokerProcess, free_port
 
 API_VERSIONS = 18
 
@@ -122,3 +126,18 @@ class ApiFilterProxy:
             pass
         finally:
             client.close()
+
+
+@contextmanager
+def broker_without(data_dir: Path, hidden: frozenset[int]) -> Iterator[str]:
+    """A real broker behind an ApiFilterProxy hiding ``hidden``; yields its bootstrap."""
+    port = free_port()
+    broker = BrokerProcess(
+        data_dir, extra_args=["--set", f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}"]
+    ).start()
+    proxy = ApiFilterProxy(("127.0.0.1", broker.port), hidden, port).start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        proxy.close()
+        broker.kill()

@@ -13,8 +13,7 @@ import pytest
 from confluent_kafka import Producer
 
 from kctl.perf_run import ProducePerf, run_produce
-from tests.harness import BrokerProcess, free_port
-from tests.kctl.api_filter_proxy import ApiFilterProxy
+from tests.kctl.api_filter_proxy import broker_without
 from tests.kctl.kctl_cli import Kctl, one_error_line
 
 
@@ -151,14 +150,8 @@ def test_groups_describe_shows_what_exists(kctl):
 @pytest.fixture
 def old_broker(tmp_path):
     """A broker that lacks CreatePartitions and OffsetDelete (behind ApiFilterProxy)."""
-    port = free_port()
-    broker = BrokerProcess(
-        tmp_path / "old", extra_args=["--set", f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}"]
-    ).start()
-    proxy = ApiFilterProxy(("127.0.0.1", broker.port), frozenset({37, 47}), port).start()
-    yield f"127.0.0.1:{port}"
-    proxy.close()
-    broker.kill()
+    with broker_without(tmp_path / "old", frozenset({37, 47})) as bootstrap:
+        yield bootstrap
 
 
 def test_unsupported_api_is_one_exit_code_and_message(old_broker, tmp_path):

@@ -11,8 +11,7 @@ import uuid
 import pytest
 from confluent_kafka import Producer
 
-from tests.harness import BrokerProcess, free_port
-from tests.kctl.api_filter_proxy import ApiFilterProxy
+from tests.kctl.api_filter_proxy import broker_without
 from tests.kctl.kctl_cli import Kctl, one_error_line
 
 TXN_TIMEOUT_MS = 45_000
@@ -149,14 +148,8 @@ def test_completion_offers_transactional_ids(kctl):
 def no_txn_apis(tmp_path):
     """A broker whose ApiVersions leave out DescribeProducers, DescribeTransactions and
     ListTransactions, as Kafka before 3.0 does."""
-    port = free_port()
-    broker = BrokerProcess(
-        tmp_path / "old", extra_args=["--set", f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}"]
-    ).start()
-    proxy = ApiFilterProxy(("127.0.0.1", broker.port), frozenset({61, 65, 66}), port).start()
-    yield f"127.0.0.1:{port}"
-    proxy.close()
-    broker.kill()
+    with broker_without(tmp_path / "old", frozenset({61, 65, 66})) as bootstrap:
+        yield bootstrap
 
 
 def test_a_broker_without_the_apis_is_exit_9(no_txn_apis, tmp_path):
