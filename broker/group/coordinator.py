@@ -106,23 +106,11 @@ class GroupCoordinator:
 
     def load(self) -> None:
         """Rebuild groups and committed offsets from the offsets topic (before serving)."""
-        from broker.group.loader import load_all
+        from broker.group.loader import load_all, load_pending_txn_offsets
 
         self.groups, consumer_groups = load_all(self.store.replay())
         self.consumer.loaded(consumer_groups)
-        self.pending_txn = {}
-        for producer_id, entries in self.store.open_transactions().items():
-            for key, value in entries:
-                try:
-                    k = fmt.decode_key(key)
-                    if not isinstance(k, fmt.OffsetKey) or value is None:
-                        continue
-                    om = fmt.decode_offset_value(value)
-                except (fmt.FormatError, UnicodeDecodeError) as e:
-                    log.warning("skipping an unreadable transactional offset record: %s", e)
-                    continue
-                by_group = self.pending_txn.setdefault(producer_id, {})
-                by_group.setdefault(k.group, {})[(k.topic, k.partition)] = om
+        self.pending_txn = load_pending_txn_offsets(self.store.open_transactions())
         for group in self.groups.values():
             for member in group.members.values():
                 self._schedule_session(group, member)

@@ -5,9 +5,10 @@ compacted log and an uncompacted one give the same groups. A group with stored m
 resumed Stable at its generation (its members keep heartbeating as if nothing happened;
 those that do not come back expire after their session timeout); one without is Empty.
 
-Records of consumer groups (KIP-848, key types 3-8) are replayed by
-``broker.group.consumer.records.apply``; a group id's offsets go to its consumer group if it
-has one, else to its classic group.
+Offsets of transactions still undecided at the end come back as pending
+(``load_pending_txn_offsets``). Records of consumer groups (KIP-848, key types 3-8) are
+replayed by ``broker.group.consumer.records.apply``; a group id's offsets go to its consumer
+group if it has one, else to its classic group.
 """
 
 from __future__ import annotations
@@ -74,6 +75,27 @@ def load_all(
     if skipped:
         log.warning("%d record(s) of the offsets topic could not be read", skipped)
     return groups, consumer_groups
+
+
+def load_pending_txn_offsets(
+    open_transactions: dict[int, list[tuple[bytes, bytes | None]]],
+) -> dict[int, dict[str, dict[tuple[str, int], OffsetAndMetadata]]]:
+    """Producer id -> group -> the offsets its still undecided transaction committed, from the
+    records of transactions the replay found without a marker."""
+    pending: dict[int, dict[str, dict[tuple[str, int], OffsetAndMetadata]]] = {}
+    for producer_id, entries in open_transactions.items():
+        for key, value in entries:
+            try:
+                k = fmt.decode_key(key)
+                if not isinstance(k, fmt.OffsetKey) or value is None:
+                    continue
+                om = fmt.decode_offset_value(value)
+            except (fmt.FormatError, UnicodeDecodeError) as e:
+                log.warning("skipping an unreadable transactional offset record: %s", e)
+                continue
+            by_group = pending.setdefault(producer_id, {})
+            by_group.setdefault(k.group, {})[(k.topic, k.partition)] = om
+    return pending
 
 
 def _restore(group: Group, meta: fmt.StoredGroup) -> None:
