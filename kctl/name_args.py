@@ -8,7 +8,7 @@ what was given and fail with a usage error when nothing or two different names w
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -44,7 +44,7 @@ def names(
     """Every name given either way, in order, each once; a usage error if there is none."""
     merged = list(dict.fromkeys([*(positional or []), *(option or [])]))
     if not merged:
-        fail(f"which {what}? give {what.upper()} or {flag} {what.upper()}", ExitCode.USAGE)
+        _missing(what, flag)
     return merged
 
 
@@ -65,5 +65,9 @@ def one_name(
     """The one name given as an argument or an option; a usage error if none or two."""
     name = given_once(positional, option, what, flag)
     if not name:
-        fail(f"which {what}? give {what.upper()} or {flag} {what.upper()}", ExitCode.USAGE)
+        _missing(what, flag)
     return name
+
+
+def _missing(what: str, flag: str) -> NoReturn:
+    fail(f"which {what}? give {what.upper()} or {flag} {what.upper()}", ExitCode.USAGE)
