@@ -296,8 +296,7 @@ class TransactionCoordinator:
             return False
         new = m.copy()
         new.transition(COMPLETE_COMMIT if commit else COMPLETE_ABORT, self.scheduler.now_ms())
-        new.partitions = set()
-        new.txn_start_ms = -1
+        new.partitions = set()  # the start time stays, as Kafka's DescribeTransactions shows it
         try:
             self._write(new)
         except KafkaError:

@@ -20,7 +20,7 @@ class TxnMetadata:
     timeout_ms: int
     state: TxnState = TxnState.EMPTY
     partitions: set[TopicPartition] = field(default_factory=set)
-    txn_start_ms: int = -1  # when the current transaction began (Ongoing), -1 otherwise
+    txn_start_ms: int = -1  # when the last transaction began (kept once it ends), -1: none yet
     last_update_ms: int = 0
     # the id/epoch before the last bump: a producer retrying InitProducerId after a lost
     # answer (KIP-360) presents these

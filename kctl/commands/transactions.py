@@ -39,6 +39,8 @@ PRODUCER_COLUMNS = ["topic", "partition", "producer_id", "producer_epoch", "last
                     "last_timestamp", "coordinator_epoch", "current_txn_start_offset"]
 HANGING_COLUMNS = ["topic", "partition", "producer_id", "producer_epoch", "coordinator_epoch",
                    "start_offset", "last_timestamp", "duration_min"]
+# states of a transaction that is open (Kafka's names, as DescribeTransactions answers them)
+OPEN_STATES = frozenset({"Ongoing", "PrepareCommit", "PrepareAbort"})
 DEFAULT_MAX_TIMEOUT_MIN = 15  # Kafka's transaction.max.timeout.ms default, as its tool uses
 
 
@@ -68,6 +70,9 @@ def _exit_for(errors: list[KctlError], total: int) -> None:
 def _describe_doc(tid: str, d: txn_admin.Described, now_ms: int) -> dict[str, Any]:
     t = d.description
     start = t.start_ms if t.start_ms >= 0 else None
+    # Kafka keeps the last transaction's start time once it completed: a duration only
+    # means something while one is open.
+    running = start is not None and t.state in OPEN_STATES
     return {
         "transactional_id": tid,
         "coordinator": d.coordinator,
@@ -77,7 +82,7 @@ def _describe_doc(tid: str, d: txn_admin.Described, now_ms: int) -> dict[str, An
         "timeout_ms": t.timeout_ms,
         "start_time_ms": start,
         "start_time": _time(t.start_ms),
-        "duration_ms": None if start is None else max(now_ms - start, 0),
+        "duration_ms": max(now_ms - start, 0) if running else None,
         "partitions": [{"topic": topic, "partition": p} for topic, p in t.partitions],
     }
 
