@@ -3,10 +3,13 @@
 One request joins (member epoch 0), heartbeats (the current epoch, with what changed since
 the last one), or leaves (-1; -2 for a static member's temporary leave). v1 adds the topic
 regex, and the client generates its member id (v0: the coordinator does, at epoch 0).
-Read on the group and Describe on every named subscribed topic are required, as in Kafka.
+Read on the group and Describe on every named subscribed topic are required, as in Kafka;
+a regex subscription gets only the topics the member may describe.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from broker.errors import ErrorCode
 from broker.group.consumer.coordinator import HeartbeatRequest
@@ -45,6 +48,7 @@ async def handle(ctx, request):
             client_id=ctx.header.client_id or "",
             client_host="/" + ctx.client_host,
             version=ctx.version,
+            may_describe=None if ctx.broker.authorizer is None else partial(_may_describe, ctx),
         ),
         ctx.broker.metadata.image.topics_by_name,
     )
@@ -66,6 +70,11 @@ async def handle(ctx, request):
         heartbeat_interval=result.heartbeat_interval_ms,
         assignment=assignment,
     )
+
+
+def _may_describe(ctx, topic: str) -> bool:
+    # not audited: a regex match the member may not see is left out, not refused
+    return ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, topic, audit=False)
 
 
 def _error(ctx, code: ErrorCode):

@@ -226,3 +226,50 @@ def _clock_store(store):
     from tests.group.fakes import FakeScheduler
 
     return FakeScheduler(), store
+
+
+def test_regex_subscriptions_get_only_topics_their_member_may_describe():
+    pub, sec = uuid.UUID(int=21), uuid.UUID(int=22)
+    topics = {"logs-pub": Topic(pub, {0: None}), "logs-secret": Topic(sec, {0: None})}
+    allowed = {"a": {"logs-pub"}, "b": {"logs-pub", "logs-secret"}}
+
+    def check(member):
+        return lambda topic: topic in allowed[member]
+
+    def regex_join(coord, member):
+        return join(coord, member, topics, topic_names=(), topic_regex="logs-.*",
+                    may_describe=check(member))
+
+    coord, clock, store = make_coordinator()
+    ra = regex_join(coord, "a")
+    assert ra.assignment == {pub: frozenset({0})}  # logs-secret matches but is hidden from a
+    group = coord.consumer.groups["g"]
+    assert set(group.subscription_metadata) == {"logs-pub"}
+    rb = regex_join(coord, "b")
+    # b may see logs-secret: it counts for the group now, and only b can be given it
+    assert set(group.subscription_metadata) == {"logs-pub", "logs-secret"}
+    assert group.target["b"].get(sec) == frozenset({0})
+    assert sec not in group.target["a"]
+    assert rb.error is ErrorCode.none
+    # An ACL change counts at the next heartbeat: a loses nothing it may see, b loses secret.
+    allowed["b"] = {"logs-pub"}
+    beat(coord, "b", rb.member_epoch, topics=topics, may_describe=check("b"))
+    assert set(group.subscription_metadata) == {"logs-pub"}
+    assert all(sec not in t for t in group.target.values())
+    # Replayed after a restart, a member that has not heartbeated yet keeps what its regex
+    # resolved to; another member's heartbeat does not widen it.
+    coord.stop()
+    again = GroupCoordinator(CoordinatorConfig(), clock, store)
+    again.load()
+    allowed["b"] = {"logs-pub", "logs-secret"}
+    r = beat(again, "a", again.consumer.groups["g"].members["a"].member_epoch, topics=topics,
+             may_describe=check("a"))
+    assert r.error is ErrorCode.none
+    assert set(again.consumer.groups["g"].subscription_metadata) == {"logs-pub"}
+
+
+def test_without_an_authorizer_a_regex_gets_every_match():
+    coord, _, _ = make_coordinator()
+    topics = {"x1": Topic(uuid.UUID(int=31), {0: None}), "x2": Topic(uuid.UUID(int=32), {0: None})}
+    r = join(coord, "a", topics, topic_names=(), topic_regex="x.")
+    assert set(r.assignment) == {uuid.UUID(int=31), uuid.UUID(int=32)}

@@ -12,11 +12,15 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
+import uuid
+from datetime import timedelta
 
 import pytest
 from confluent_kafka import (
+    Consumer,
     ConsumerGroupTopicPartitions,
     KafkaError,
+    TopicCollection,
 )
 from confluent_kafka.admin import (
     AclBindingFilter,
@@ -29,8 +33,9 @@ from confluent_kafka.admin import (
     ResourcePatternType,
     ResourceType,
 )
+from kio.schema.consumer_group_heartbeat.v1.request import ConsumerGroupHeartbeatRequest
 
-from tests.harness import BrokerProcess
+from tests.harness import BrokerProcess, wait_for
 from tests.security.acl_helpers import (
     ANY_FILTER,
     ME,
@@ -45,8 +50,10 @@ from tests.security.acl_helpers import (
 )
 from tests.security.acl_helpers import consume as _consume
 from tests.security.acl_helpers import produce as _produce
+from tests.wire import WireClient
 
-TOPICS = ["lit", "pre-a", "wild", "deny", "other", "cfg", "grp", "meta-a", "meta-b", "kc", "idem"]
+TOPICS = ["lit", "pre-a", "wild", "deny", "other", "cfg", "grp", "meta-a", "meta-b", "kc", "idem",
+          "rx-pub", "rx-secret"]
 MANAGE = binding("CLUSTER", "kafka-cluster", "ALTER")
 TAF = KafkaError.TOPIC_AUTHORIZATION_FAILED
 GAF = KafkaError.GROUP_AUTHORIZATION_FAILED
@@ -210,6 +217,35 @@ def test_consume_needs_read_on_topic_and_group(bs):
         assert [(p.topic, p.offset) for p in f.result(10).topic_partitions] == [("grp", 1)]
     with acls(bs, read_topic, binding("GROUP", "read", "READ", pattern="PREFIXED")):
         assert consume(bs, "grp", "readers-2") == 0
+
+
+def test_consumer_protocol_regex_assigns_only_topics_the_member_may_describe(bs):
+    """KIP-848: the coordinator resolves the regex, leaving out topics the member may not
+    describe (as Kafka does since KAFKA-18813), rather than assigning them. A raw heartbeat
+    shows the assignment itself: a client would hide ids it cannot resolve to names."""
+    group = "rx-readers"
+    with acls(bs, binding("TOPIC", "rx-pub", "READ"), binding("GROUP", group, "READ")):
+        c = Consumer({"bootstrap.servers": bs, "group.id": group, "group.protocol": "consumer"})
+        try:
+            c.subscribe(["^rx-.*"])  # librdkafka's own view agrees
+            assigned = wait_for(lambda: (c.poll(0.1), c.assignment())[1], timeout=20)
+            assert {tp.topic for tp in assigned} == {"rx-pub"}
+        finally:
+            c.close()
+        ids = {t.name: t.topic_id for t in admin(bs).describe_topics(
+            TopicCollection(["rx-pub"])).values() for t in [t.result(10)]}  # fmt: skip
+        with WireClient(bs) as w:
+            r = w.request(ConsumerGroupHeartbeatRequest(
+                group_id=group, member_id=uuid.uuid4().hex, member_epoch=0,
+                rebalance_timeout=timedelta(seconds=30), subscribed_topic_regex="rx-.*",
+                topic_partitions=(),
+            ))  # fmt: skip
+            assert r.error_code == 0
+            got = {t.topic_id for t in r.assignment.topic_partitions}
+            pub = ids["rx-pub"]
+            mask = 2**64 - 1
+            msb, lsb = pub.get_most_significant_bits(), pub.get_least_significant_bits()
+            assert got == {uuid.UUID(int=(msb & mask) << 64 | lsb & mask)}
 
 
 # --- metadata, topic create/delete, configs --------------------------------------------------

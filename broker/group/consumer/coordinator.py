@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -65,6 +65,9 @@ class ConsumerConfig:
     max_size: int = 2**31 - 1
 
 
+DescribeCheck = Callable[[str], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class HeartbeatRequest:
     group_id: str
@@ -80,6 +83,8 @@ class HeartbeatRequest:
     client_id: str = ""
     client_host: str = ""
     version: int = 1
+    # Describe on a topic for the member's principal; None: no authorizer, every topic
+    may_describe: DescribeCheck | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,10 @@ class ConsumerGroupCoordinator:
         self.groups: dict[str, ConsumerGroup] = {}
         self._session_timers: dict[tuple[str, str], Cancellable] = {}
         self._rebalance_timers: dict[tuple[str, str], Cancellable] = {}
+        # Each member's Describe check from its last heartbeat: a regex subscription counts
+        # only the topics its member may describe (Kafka, KAFKA-18813). Kept in memory: a
+        # member replayed at start-up keeps what its regex resolved to until it heartbeats.
+        self._may_describe: dict[str, dict[str, DescribeCheck]] = {}  # group -> member ->
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -240,7 +249,8 @@ class ConsumerGroupCoordinator:
             if replaced is None or mid != replaced.member_id
         }
         subscriptions[member_id] = new
-        metadata = subscription_metadata(subscriptions.values(), topics)
+        checks = self._describe_checks(group, member_id, req.may_describe)
+        metadata = subscription_metadata(subscriptions, topics, checks)
         if metadata != group.subscription_metadata:
             records.append(rec.SubscriptionMetadata(gid, metadata))
             bump = True
@@ -251,7 +261,7 @@ class ConsumerGroupCoordinator:
         if replaced is not None:
             current_targets[member_id] = current_targets.pop(replaced.member_id, {})
         if group_epoch > group.assignment_epoch:
-            targets = self._assign(group, subscriptions, metadata, current_targets)
+            targets = self._assign(group, subscriptions, metadata, current_targets, checks)
             for mid, parts in targets.items():
                 if current_targets.get(mid) != parts or (
                     mid == member_id and (is_new or replaced is not None)
@@ -413,12 +423,13 @@ class ConsumerGroupCoordinator:
         subscriptions: dict[str, MemberSubscription],
         metadata: dict[str, TopicMetadata],
         current: dict[str, Partitions],
+        checks: Mapping[str, DescribeCheck],
     ) -> dict[str, Partitions]:
         votes = Counter(s.server_assignor for s in subscriptions.values() if s.server_assignor)
         name = votes.most_common(1)[0][0] if votes else self.default_assignor
         members = {}
         for mid, s in subscriptions.items():
-            names = subscribed_names(s, metadata)
+            names = subscribed_names(s, metadata, checks.get(mid))
             members[mid] = MemberSpec(
                 frozenset(metadata[n].topic_id for n in names), current.get(mid, {})
             )
@@ -491,12 +502,12 @@ class ConsumerGroupCoordinator:
             rec.TargetMember(gid, mid, None),
             rec.MemberMetadata(gid, mid, None),
         ]
-        remaining = [m.subscription for m in group.members.values() if m.member_id != mid]
-        metadata = {
-            name: t
-            for name, t in group.subscription_metadata.items()
-            if any(name in subscribed_names(s, {name: t}) for s in remaining)
-        }
+        remaining = {m.member_id: m.subscription for m in group.members.values()}
+        del remaining[mid]
+        names = all_subscribed_names(
+            remaining, group.subscription_metadata, self._describe_checks(group)
+        )
+        metadata = {n: t for n, t in group.subscription_metadata.items() if n in names}
         if metadata != group.subscription_metadata:
             records.append(rec.SubscriptionMetadata(gid, metadata))
         records.append(rec.GroupEpoch(gid, group.group_epoch + 1))
@@ -534,7 +545,31 @@ class ConsumerGroupCoordinator:
         if timer is not None:
             timer.cancel()
 
+    def _describe_checks(
+        self, group: ConsumerGroup, member_id: str | None = None, check: DescribeCheck | None = None
+    ) -> dict[str, DescribeCheck]:
+        """Each member's Describe check, after recording ``member_id``'s from its heartbeat.
+
+        Empty when there is no authorizer. A member without one yet (replayed at start-up)
+        keeps the topics the group's subscription resolved to before.
+        """
+        known = self._may_describe.setdefault(group.group_id, {})
+        if member_id is not None:
+            if check is None:
+                known.pop(member_id, None)
+            else:
+                known[member_id] = check
+        if not known:
+            return {}
+        before = group.subscription_metadata.__contains__
+        checks = {mid: known.get(mid, before) for mid in group.members}
+        if member_id is not None and check is not None:
+            checks[member_id] = check
+        return checks
+
     def _cancel_timers(self, group_id: str, member_id: str) -> None:
+        """The member left the group: its timers and Describe check go."""
+        self._may_describe.get(group_id, {}).pop(member_id, None)
         timer = self._session_timers.pop((group_id, member_id), None)
         if timer is not None:
             timer.cancel()
@@ -610,6 +645,7 @@ class ConsumerGroupCoordinator:
     def forget(self, group_id: str) -> None:
         """The group was deleted (its tombstones written)."""
         group = self.groups.pop(group_id, None)
+        self._may_describe.pop(group_id, None)
         if group is not None:
             for mid in group.members:
                 self._cancel_timers(group_id, mid)
@@ -677,26 +713,47 @@ def _by_id(group: ConsumerGroup) -> str:
     return group.group_id
 
 
-def subscribed_names(sub: MemberSubscription, topics: Mapping[str, Any]) -> set[str]:
-    """The names in ``topics`` the member subscribes to, by name or by its regex."""
+def subscribed_names(
+    sub: MemberSubscription, topics: Mapping[str, Any], may_describe: DescribeCheck | None = None
+) -> set[str]:
+    """The names in ``topics`` the member subscribes to, by name or by its regex (then only
+    those it may describe: named topics were checked when it subscribed)."""
     names = {n for n in sub.topic_names if n in topics}
     if sub.topic_regex:
-        names |= {n for n in topics if matches(sub.topic_regex, n)}
+        names |= {
+            n
+            for n in topics
+            if matches(sub.topic_regex, n) and (may_describe is None or may_describe(n))
+        }
     return names
 
 
 def subscription_metadata(
-    subscriptions: Any, topics: Mapping[str, TopicView]
+    subscriptions: Mapping[str, MemberSubscription],
+    topics: Mapping[str, TopicView],
+    checks: Mapping[str, DescribeCheck],
 ) -> dict[str, TopicMetadata]:
     """Id and partition count of every existing topic some member subscribes to."""
-    names: set[str] = set()
-    regexes: set[str] = set()
-    for s in subscriptions:
-        names.update(n for n in s.topic_names if n in topics)
-        if s.topic_regex:
-            regexes.add(s.topic_regex)
-    if regexes:
-        names |= {n for n in topics if any(matches(r, n) for r in regexes)}
+    names = all_subscribed_names(subscriptions, topics, checks)
     return {
         n: TopicMetadata(topics[n].topic_id, n, len(topics[n].partitions)) for n in sorted(names)
     }
+
+
+def all_subscribed_names(
+    subscriptions: Mapping[str, MemberSubscription],
+    topics: Mapping[str, Any],
+    checks: Mapping[str, DescribeCheck],
+) -> set[str]:
+    """The names in ``topics`` some member subscribes to (``checks``: see subscribed_names)."""
+    names: set[str] = set()
+    resolved: dict[str, set[str]] = {}  # regex -> the topics it matches, for every member
+    for mid, s in subscriptions.items():
+        names.update(n for n in s.topic_names if n in topics)
+        if s.topic_regex:
+            hits = resolved.get(s.topic_regex)
+            if hits is None:
+                hits = resolved[s.topic_regex] = {n for n in topics if matches(s.topic_regex, n)}
+            check = checks.get(mid)
+            names |= hits if check is None else {n for n in hits if check(n)}
+    return names
