@@ -27,6 +27,7 @@ from broker.log.log import LogConfig
 from broker.log.manager import LogManager, TopicPartition
 from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
 from broker.metadata.controller import Controller
+from broker.metadata.quorum import MetadataQuorum
 from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import effective_values
 from broker.metrics import Metrics
@@ -84,6 +85,7 @@ class Broker:
         self.metadata = MetadataStore.open(
             self.data_dir, node_id=self.node_id, cluster_id=self.config.get("cluster.id") or None
         )
+        self.quorum = MetadataQuorum.elect(self.metadata)  # sole voter: leader of a new epoch
         self.controller = Controller(self.metadata, self.config)
         self._add_scram_users()  # before serving: a SASL-only cluster's first login needs them
         self.authorizer = AclAuthorizer.attach(self.metadata, self.config)

@@ -20,7 +20,9 @@ from typing import Any
 from broker.config import DEFINITIONS, BrokerConfig, ConfigError, render
 from broker.errors import ErrorCode, KafkaError
 from broker.metadata import records as mr
+from broker.metadata.elections import ElectionType, TopicElections, elect
 from broker.metadata.image import MetadataImage, TopicImage
+from broker.metadata.reassignments import OngoingReassignment, check_target
 from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import (
     TOPIC_CONFIGS,
@@ -228,6 +230,88 @@ class Controller:
         validate_together(clean, self.config)
         self._commit(self._topic_config_records(name, topic.configs, clean), validate_only)
         return clean
+
+    # --- leaders and replicas of existing partitions -----------------------------------
+
+    @property
+    def brokers(self) -> frozenset[int]:
+        """The registered brokers, all alive: on one node, this one."""
+        return frozenset((self.node_id,))
+
+    def elect_leaders(
+        self, wanted: list[tuple[str, list[int]]] | None, election: ElectionType
+    ) -> list[TopicElections]:
+        """ElectLeaders with Kafka's answers: per partition None (elected) or the error.
+
+        ``wanted`` None means every partition of every topic; then, as in Kafka, partitions
+        whose election was not needed are left out (their topics are still listed). The
+        changes land in one batch.
+        """
+        every = wanted is None
+        if wanted is None:
+            wanted = [(t.name, sorted(t.partitions)) for t in self.image.topics_by_name.values()]
+        staged: MetadataImage | None = None  # the image with this request's changes so far
+        recs: list[mr.MetadataRecord] = []
+        out = []
+        for name, indexes in wanted:
+            results: list[tuple[int, KafkaError | None]] = []
+            for index in indexes:
+                try:
+                    rec = self._election(staged or self.image, name, index, election)
+                except KafkaError as e:
+                    if not (every and e.code == ErrorCode.election_not_needed):
+                        results.append((index, e))
+                    continue
+                staged = staged or self.image.copy()
+                staged.apply(rec)  # a partition named twice is elected once
+                recs.append(rec)
+                results.append((index, None))
+            out.append(TopicElections(name, results))
+        if recs:
+            self._commit(recs, False)
+        return out
+
+    def _election(
+        self, image: MetadataImage, name: str, index: int, election: ElectionType
+    ) -> mr.PartitionChangeRecord:
+        topic = image.topics_by_name.get(name)
+        if topic is None:
+            raise KafkaError(ErrorCode.unknown_topic_or_partition, f"topic {name} does not exist")
+        partition = topic.partitions.get(index)
+        if partition is None:
+            raise KafkaError(
+                ErrorCode.unknown_topic_or_partition, f"partition {name}-{index} does not exist"
+            )
+        change = elect(partition, election, self.brokers)
+        return mr.PartitionChangeRecord(topic.topic_id, index, leader=change.leader, isr=change.isr)
+
+    def alter_reassignment(self, name: str, index: int, replicas: list[int] | None) -> None:
+        """Move partition ``name``-``index`` to ``replicas``, or cancel its reassignment (None).
+
+        A target equal to the current replicas completes at once; on one node no other
+        target passes the checks, and none is ever in progress to cancel.
+        """
+        partition = self._topic(name).partitions.get(index)
+        if partition is None:
+            raise KafkaError(
+                ErrorCode.unknown_topic_or_partition, f"partition {name}-{index} does not exist"
+            )
+        if replicas is None:
+            raise KafkaError(
+                ErrorCode.no_reassignment_in_progress,
+                f"no reassignment of {name}-{index} is in progress",
+            )
+        check_target(replicas, self.brokers)
+        if tuple(replicas) != partition.replicas:
+            # unreachable while one broker is registered: the guard for when more are
+            raise KafkaError(
+                ErrorCode.invalid_replica_assignment,
+                "moving replicas between brokers needs replication, which is not built yet",
+            )
+
+    def reassignments_in_progress(self) -> list[OngoingReassignment]:
+        """Every reassignment in progress: none, as alter_reassignment never starts one."""
+        return []
 
     # --- dynamic broker configs ---------------------------------------------------------
 

@@ -119,7 +119,8 @@ class _Walker:
         n, pos = self.length(pos, end, wide=True)
         if kind == "array":
             if isinstance(arg, int):
-                return self.need(pos, n * arg, end)
+                # null (-1) is one length, not -1 elements: a cancel's null replica list
+                return self.need(pos, n * arg if n > 0 else n, end)
             self.need(pos, n, end)  # each element takes at least one byte
             for _ in range(max(n, 0)):
                 pos = self.step(("var", arg), pos, end)
