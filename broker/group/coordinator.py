@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from broker.errors import ErrorCode, KafkaError
 from broker.group import log_format as fmt
@@ -29,7 +29,7 @@ from broker.group.consumer.coordinator import ConsumerConfig, ConsumerGroupCoord
 from broker.group.consumer.model import ConsumerGroup, ConsumerGroupState
 from broker.group.group import Group
 from broker.group.member import JoinResult, Member, SyncResult
-from broker.group.offsets import OffsetAndMetadata, expired
+from broker.group.offsets import OffsetAndMetadata, expired, newer
 from broker.group.offsets_topic import OffsetsLog
 from broker.group.state import GroupState
 from broker.group.subscription import CONSUMER_PROTOCOL_TYPE
@@ -729,7 +729,7 @@ class GroupCoordinator:
                 for (t, p), om in valid.items()
             ]
             try:
-                self.store.append(group.group_id, entries)
+                first = self.store.append(group.group_id, entries)
             except KafkaError as e:
                 log.error("could not store offsets of group %s: %s", group.group_id, e.message)
                 code = (
@@ -738,7 +738,7 @@ class GroupCoordinator:
                     else ErrorCode.coordinator_not_available
                 )
                 return errors | dict.fromkeys(valid, code)
-            group.offsets.update(valid)
+            group.offsets.update(_stored_at(valid, first))
         return errors | dict.fromkeys(valid, ErrorCode.none)
 
     # --- transactional offsets ------------------------------------------------------------
@@ -766,14 +766,15 @@ class GroupCoordinator:
             (fmt.offset_key(group_id, t, p), fmt.offset_value(om)) for (t, p), om in valid.items()
         ]
         try:
-            self.store.append_txn(group_id, entries, producer_id, producer_epoch)
+            first = self.store.append_txn(group_id, entries, producer_id, producer_epoch)
         except KafkaError as e:
             log.info("transactional offsets of group %s refused: %s", group_id, e.message)
             code = e.code
             if code not in (ErrorCode.invalid_producer_epoch, ErrorCode.producer_fenced):
                 code = ErrorCode.coordinator_not_available
             return errors | dict.fromkeys(valid, code)
-        self.pending_txn.setdefault(producer_id, {}).setdefault(group_id, {}).update(valid)
+        pending = self.pending_txn.setdefault(producer_id, {}).setdefault(group_id, {})
+        pending.update(_stored_at(valid, first))
         return errors | dict.fromkeys(valid, ErrorCode.none)
 
     def _txn_commit_target(
@@ -815,7 +816,9 @@ class GroupCoordinator:
             group = self._offsets_owner(group_id)
             if group is None:
                 group = self.groups[group_id] = Group(group_id)
-            group.offsets.update(offsets)
+            for tp, om in offsets.items():
+                if newer(group.offsets.get(tp), om):  # a plain commit stored since stays
+                    group.offsets[tp] = om
         if not by_group:
             del self.pending_txn[producer_id]
 
@@ -1054,3 +1057,11 @@ class GroupCoordinator:
         self.store.append(
             group.group_id, [(fmt.group_key(group.group_id), fmt.group_value(stored))]
         )
+
+
+def _stored_at(
+    offsets: dict[TopicPartition, OffsetAndMetadata], first: int
+) -> dict[TopicPartition, OffsetAndMetadata]:
+    """The offsets with the log offsets of their records, appended in this order from
+    ``first``."""
+    return {tp: replace(om, log_offset=first + i) for i, (tp, om) in enumerate(offsets.items())}

@@ -15,32 +15,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 
 from broker.group import log_format as fmt
 from broker.group.consumer import records as consumer_records
 from broker.group.consumer.model import ConsumerGroup
 from broker.group.group import Group
 from broker.group.member import Member
-from broker.group.offsets import OffsetAndMetadata
+from broker.group.offsets import OffsetAndMetadata, newer
+from broker.group.offsets_topic import Stored
 from broker.group.state import GroupState
 
 log = logging.getLogger("broker.group")
 
 
-def load_groups(entries: Iterable[tuple[bytes, bytes | None]]) -> dict[str, Group]:
+def load_groups(entries: Iterable[Stored]) -> dict[str, Group]:
     """The classic groups the records describe."""
     return load_all(entries)[0]
 
 
 def load_all(
-    entries: Iterable[tuple[bytes, bytes | None]],
+    entries: Iterable[Stored],
 ) -> tuple[dict[str, Group], dict[str, ConsumerGroup]]:
     """The classic groups and the consumer groups the records describe."""
     offsets: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
     stored: dict[str, fmt.StoredGroup] = {}
     consumer_groups: dict[str, ConsumerGroup] = {}
     skipped = 0
-    for key, value in entries:
+    for key, value, at in entries:
         try:
             if len(key) >= 2 and int.from_bytes(key[:2], "big") in consumer_records.KEY_TYPES:
                 consumer_records.apply(consumer_groups, consumer_records.decode(key, value))
@@ -48,10 +50,15 @@ def load_all(
             k = fmt.decode_key(key)
             if isinstance(k, fmt.OffsetKey):
                 group_offsets = offsets.setdefault(k.group, {})
+                tp = (k.topic, k.partition)
                 if value is None:
-                    group_offsets.pop((k.topic, k.partition), None)
+                    group_offsets.pop(tp, None)
                 else:
-                    group_offsets[(k.topic, k.partition)] = fmt.decode_offset_value(value)
+                    # a committed transaction's records come at its marker, maybe after a
+                    # plain commit stored later than them, which stays
+                    om = replace(fmt.decode_offset_value(value), log_offset=at)
+                    if newer(group_offsets.get(tp), om):
+                        group_offsets[tp] = om
             elif value is None:
                 stored.pop(k.group, None)
             else:
@@ -78,18 +85,18 @@ def load_all(
 
 
 def load_pending_txn_offsets(
-    open_transactions: dict[int, list[tuple[bytes, bytes | None]]],
+    open_transactions: dict[int, list[Stored]],
 ) -> dict[int, dict[str, dict[tuple[str, int], OffsetAndMetadata]]]:
     """Producer id -> group -> the offsets its still undecided transaction committed, from the
     records of transactions the replay found without a marker."""
     pending: dict[int, dict[str, dict[tuple[str, int], OffsetAndMetadata]]] = {}
     for producer_id, entries in open_transactions.items():
-        for key, value in entries:
+        for key, value, at in entries:
             try:
                 k = fmt.decode_key(key)
                 if not isinstance(k, fmt.OffsetKey) or value is None:
                     continue
-                om = fmt.decode_offset_value(value)
+                om = replace(fmt.decode_offset_value(value), log_offset=at)
             except (fmt.FormatError, UnicodeDecodeError) as e:
                 log.warning("skipping an unreadable transactional offset record: %s", e)
                 continue

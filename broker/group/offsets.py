@@ -7,7 +7,7 @@ after their commit for a group that never had members (a simple, assign-only con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NO_LEADER_EPOCH = -1
 
@@ -18,6 +18,14 @@ class OffsetAndMetadata:
     leader_epoch: int = NO_LEADER_EPOCH
     metadata: str = ""
     commit_timestamp_ms: int = 0
+    # Where the record storing it sits in __consumer_offsets (-1: not stored). A transaction's
+    # offsets, applied when its marker lands, replace only offsets stored before them (Kafka).
+    log_offset: int = field(default=-1, compare=False)
+
+
+def newer(current: OffsetAndMetadata | None, candidate: OffsetAndMetadata) -> bool:
+    """Should ``candidate`` replace ``current``: was it stored later?"""
+    return current is None or current.log_offset < candidate.log_offset
 
 
 def expired(

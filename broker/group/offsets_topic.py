@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from broker.internal_topics.partitioning import java_string_hash, partition_for
-from broker.internal_topics.topic import InternalTopic, KeyValue
+from broker.internal_topics.topic import InternalTopic, KeyValue, Stored
 from broker.protocol import records
 
 if TYPE_CHECKING:
@@ -27,27 +27,32 @@ log = logging.getLogger("broker.group")
 
 OFFSETS_TOPIC = "__consumer_offsets"
 
-__all__ = ["OFFSETS_TOPIC", "KeyValue", "OffsetsLog", "OffsetsTopic", "java_string_hash"]
+__all__ = [
+    "OFFSETS_TOPIC", "KeyValue", "OffsetsLog", "OffsetsTopic", "Stored", "java_string_hash"
+]
 
 
 class OffsetsLog(Protocol):
     """Where the coordinator writes its records: the real topic, or a list in tests."""
 
-    def append(self, group_id: str, entries: list[KeyValue]) -> None:
-        """Append atomically (one batch); raise KafkaError if the write fails."""
+    def append(self, group_id: str, entries: list[KeyValue]) -> int:
+        """Append atomically (one batch): the offset of the first record (the others follow
+        it). Raise KafkaError if the write fails."""
 
     def append_txn(
         self, group_id: str, entries: list[KeyValue], producer_id: int, producer_epoch: int
-    ) -> None:
-        """Append as part of the producer's transaction (one transactional batch)."""
+    ) -> int:
+        """Append as part of the producer's transaction (one transactional batch); as
+        ``append``."""
 
     def partition_of(self, group_id: str) -> int:
         """The offsets partition holding the group (where its transaction markers land)."""
 
-    def replay(self) -> Iterator[KeyValue]:
-        """Every record kept and decided (committed), each partition in offset order."""
+    def replay(self) -> Iterator[Stored]:
+        """Every record kept and decided, each partition in offset order; a committed
+        transaction's records come where its marker is."""
 
-    def open_transactions(self) -> dict[int, list[KeyValue]]:
+    def open_transactions(self) -> dict[int, list[Stored]]:
         """After replay: producer id -> records of its transaction still undecided."""
 
 
@@ -61,23 +66,23 @@ class OffsetsTopic:
             {"cleanup.policy": "compact"},
         )
         self.partitions = self.topic.ensure()
-        self._open: dict[int, list[KeyValue]] = {}
+        self._open: dict[int, list[Stored]] = {}
 
     def partition_of(self, group_id: str) -> int:
         return partition_for(group_id, self.partitions)
 
-    def append(self, group_id: str, entries: list[KeyValue]) -> None:
-        self.topic.append(self.partition_of(group_id), records.build_batch(entries))
+    def append(self, group_id: str, entries: list[KeyValue]) -> int:
+        return self.topic.append(self.partition_of(group_id), records.build_batch(entries))
 
     def append_txn(
         self, group_id: str, entries: list[KeyValue], producer_id: int, producer_epoch: int
-    ) -> None:
+    ) -> int:
         batch = records.build_batch(
             entries, producer_id=producer_id, producer_epoch=producer_epoch, transactional=True
         )
-        self.topic.append(self.partition_of(group_id), batch)
+        return self.topic.append(self.partition_of(group_id), batch)
 
-    def replay(self) -> Iterator[KeyValue]:
+    def replay(self) -> Iterator[Stored]:
         self._open = {}
         for index in range(self.partitions):
             replay = self.topic.replay(index)
@@ -85,5 +90,5 @@ class OffsetsTopic:
             for pid, entries in replay.open_transactions.items():
                 self._open.setdefault(pid, []).extend(entries)
 
-    def open_transactions(self) -> dict[int, list[KeyValue]]:
+    def open_transactions(self) -> dict[int, list[Stored]]:
         return self._open

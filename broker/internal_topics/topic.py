@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from broker.errors import ErrorCode, KafkaError
 from broker.protocol import records
@@ -27,6 +27,15 @@ log = logging.getLogger("broker.internal_topics")
 REPLAY_CHUNK_BYTES = 1 << 20
 
 KeyValue = tuple[bytes, bytes | None]
+
+
+class Stored(NamedTuple):
+    """A record read back, with its offset: a coordinator may need to know which of two
+    records was written later (a transaction's offsets decided after a plain commit)."""
+
+    key: bytes
+    value: bytes | None
+    offset: int
 
 
 class InternalTopic:
@@ -74,9 +83,10 @@ class InternalTopic:
             raise KafkaError(ErrorCode.coordinator_not_available, f"{self.name}-{index} is missing")
         return partition
 
-    def append(self, index: int, batch: bytes) -> None:
-        """Append one batch durably enough to answer (acks=all); KafkaError if refused."""
-        self.broker.produce(self.partition(index), batch, -1, from_client=False)
+    def append(self, index: int, batch: bytes) -> int:
+        """Append one batch durably enough to answer (acks=all); the offset of its first
+        record. KafkaError if refused."""
+        return self.broker.produce(self.partition(index), batch, -1, from_client=False).base_offset
 
     def replay(self, index: int) -> PartitionReplay:
         return PartitionReplay(self.broker.partition(self.name, index))
@@ -88,9 +98,9 @@ class PartitionReplay:
 
     def __init__(self, partition: Partition | None) -> None:
         self.partition = partition
-        self.open_transactions: dict[int, list[KeyValue]] = {}
+        self.open_transactions: dict[int, list[Stored]] = {}
 
-    def __iter__(self) -> Iterator[KeyValue]:
+    def __iter__(self) -> Iterator[Stored]:
         partition = self.partition
         if partition is None:
             return
@@ -118,7 +128,7 @@ class PartitionReplay:
                     continue
                 batch = records.decode_batch(data, pos)
                 kept = [
-                    (r.key, r.value)
+                    Stored(r.key, r.value, r.offset)
                     for r in batch.records
                     if r.key is not None and r.offset >= start
                 ]

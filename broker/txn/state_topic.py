@@ -62,7 +62,8 @@ class TransactionStateTopic:
         if not self.topic.exists:
             return
         for index in range(self.topic.ensure()):
-            yield from self.topic.replay(index)
+            for key, value, _ in self.topic.replay(index):
+                yield key, value
 
     def coordinator_epoch(self, transactional_id: str) -> int:
         return self.topic.partition(self.partition_of(transactional_id)).leader_epoch

@@ -101,3 +101,28 @@ def test_kill_mid_transaction_then_the_timeout_aborts_it(broker_factory):
     plain.produce(topic, value=END)
     plain.flush(30)
     assert [v for _, v in read_until_end(bs, topic, "read_committed")] == [END]
+
+
+def test_a_plain_commit_made_inside_a_transaction_stays_across_restart(broker):
+    """An app committing offsets both ways: the one stored last counts, as in Kafka. The
+    transaction's offset record comes first, the plain commit after it, then the commit
+    marker: the plain commit stays, before and after a restart (replay from the log)."""
+    bs = broker.bootstrap
+    source, group = unique("in"), unique("grp")
+    create(bs, source)
+    consumer = Consumer({"bootstrap.servers": bs, "group.id": group})
+    try:
+        consumer.assign([TopicPartition(source, 0, 0)])
+        p = txn_producer(bs, unique("tx"))
+        p.begin_transaction()
+        p.send_offsets_to_transaction(
+            [TopicPartition(source, 0, 5)], consumer.consumer_group_metadata(), 30
+        )
+        consumer.commit(offsets=[TopicPartition(source, 0, 3)], asynchronous=False)
+        p.commit_transaction(30)
+        assert committed_offset(bs, group, source) == 3
+        broker.stop()
+        broker.start()
+    finally:
+        consumer.close()
+    assert committed_offset(bs, group, source) == 3

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from broker.errors import ErrorCode, KafkaError
 from broker.group.coordinator import CoordinatorConfig, GroupCoordinator, JoinRequest
+from broker.group.offsets_topic import Stored
 
 
 @dataclass(order=True)
@@ -60,16 +61,20 @@ class FakeScheduler:
 
 
 class MemoryLog:
-    """The offsets topic as a list of (group, key, value) appends."""
+    """The offsets topic as a list of (group, key, value) appends; each append takes the
+    next offsets, transactional ones too (they are not replayed: nothing decides them)."""
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, bytes, bytes | None]] = []
+        self.offsets: list[int] = []  # of each entry
+        self.next_offset = 0
         self.fail = False
 
-    def append(self, group_id: str, entries: list[tuple[bytes, bytes | None]]) -> None:
-        if self.fail:
-            raise KafkaError(ErrorCode.kafka_storage_error, "disk on fire")
+    def append(self, group_id: str, entries: list[tuple[bytes, bytes | None]]) -> int:
+        first = self._take(len(entries))
         self.entries += [(group_id, k, v) for k, v in entries]
+        self.offsets += range(first, first + len(entries))
+        return first
 
     def append_txn(
         self,
@@ -77,17 +82,23 @@ class MemoryLog:
         entries: list[tuple[bytes, bytes | None]],
         producer_id: int,
         producer_epoch: int,
-    ) -> None:
-        self.append(group_id, entries)
+    ) -> int:
+        return self._take(len(entries))
+
+    def _take(self, n: int) -> int:
+        if self.fail:
+            raise KafkaError(ErrorCode.kafka_storage_error, "disk on fire")
+        first, self.next_offset = self.next_offset, self.next_offset + n
+        return first
 
     def partition_of(self, group_id: str) -> int:
         return 0
 
-    def replay(self) -> Iterator[tuple[bytes, bytes | None]]:
-        for _, k, v in self.entries:
-            yield k, v
+    def replay(self) -> Iterator[Stored]:
+        for (_, k, v), offset in zip(self.entries, self.offsets, strict=True):
+            yield Stored(k, v, offset)
 
-    def open_transactions(self) -> dict[int, list[tuple[bytes, bytes | None]]]:
+    def open_transactions(self) -> dict[int, list[Stored]]:
         return {}
 
 

@@ -9,7 +9,7 @@ from broker.group import log_format as fmt
 from broker.group.coordinator import CoordinatorConfig, GroupCoordinator
 from broker.group.loader import load_groups
 from broker.group.offsets import OffsetAndMetadata
-from broker.group.offsets_topic import java_string_hash, partition_for
+from broker.group.offsets_topic import Stored, java_string_hash, partition_for
 from broker.group.state import GroupState
 from tests.group.fakes import FakeScheduler, make_coordinator, request
 
@@ -59,10 +59,24 @@ def test_replay_applies_later_records_and_tombstones():
         (fmt.offset_key("gone", "t", 0), None),
         (b"\x00\x07junk", b"junk"),  # unreadable: skipped, not fatal
     ]
-    groups = load_groups(entries)
+    groups = load_groups([Stored(k, v, i) for i, (k, v) in enumerate(entries)])
     assert set(groups) == {"a"}
     assert groups["a"].offsets == {("t", 0): OffsetAndMetadata(9)}
     assert groups["a"].state is GroupState.EMPTY and groups["a"].protocol_type is None
+
+
+def test_replay_keeps_a_plain_commit_stored_after_a_transactions_offsets():
+    """A committed transaction's records are replayed where its marker is: after a plain
+    commit stored later than them, which stays (as it did before the restart)."""
+    key = fmt.offset_key("a", "t", 0)
+    groups = load_groups([
+        Stored(key, fmt.offset_value(OffsetAndMetadata(3)), 11),  # plain, after the txn's
+        Stored(key, fmt.offset_value(OffsetAndMetadata(5)), 10),  # the txn's, at its marker
+        Stored(fmt.offset_key("a", "t", 1), fmt.offset_value(OffsetAndMetadata(6)), 10),
+    ])  # fmt: skip
+    assert {tp: om.offset for tp, om in groups["a"].offsets.items()} == {
+        ("t", 0): 3, ("t", 1): 6
+    }
 
 
 def test_a_restarted_coordinator_resumes_stable_groups_and_offsets():
