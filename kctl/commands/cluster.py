@@ -1,8 +1,10 @@
-"""`kctl cluster info|health`: brokers, controller, partition health from Metadata."""
+"""`kctl cluster info|health|quorum`: brokers, controller, partition health from Metadata;
+the KRaft metadata quorum from DescribeQuorum."""
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -10,6 +12,12 @@ from kctl import output
 from kctl.client import Cluster, ClusterView
 from kctl.console import ExitCode, KctlError
 from kctl.options import global_options, settings
+
+if TYPE_CHECKING:
+    from kctl.quorum_admin import Quorum
+
+REPLICA_COLUMNS = ["node_id", "status", "log_end_offset", "lag", "last_fetch_ago_ms",
+                   "last_caught_up_ago_ms", "endpoints"]
 
 
 def summary(view: ClusterView) -> dict[str, Any]:
@@ -53,8 +61,47 @@ def checks(info: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def quorum_doc(q: Quorum, now_ms: int) -> dict[str, Any]:
+    """What `quorum` prints: kafka-metadata-quorum's status and replication views in one."""
+    leader = next((r for r in q.replicas if r.status == "Leader"), None)
+    leader_end = leader.log_end_offset if leader is not None else q.high_watermark
+
+    def lag(end: int) -> int:
+        return leader_end - max(end, 0)  # an unknown end (-1): nothing known to be there
+
+    def ago(ms: int | None) -> int | None:
+        return None if ms is None else max(now_ms - ms, 0)
+
+    voters = [r for r in q.replicas if r.status != "Observer"]
+    worst = max(voters, key=lambda r: lag(r.log_end_offset), default=None)
+    lag_ms: int | None = 0
+    if worst is not None and worst is not leader and lag(worst.log_end_offset) > 0:
+        # how far behind in time: when the leader last caught up ("now") and the follower did
+        lead_ms = None if leader is None else leader.last_caught_up_ms
+        follow_ms = worst.last_caught_up_ms
+        lag_ms = None if lead_ms is None or follow_ms is None else lead_ms - follow_ms
+    return {
+        "leader_id": q.leader_id,
+        "leader_epoch": q.leader_epoch,
+        "high_watermark": q.high_watermark,
+        "max_follower_lag": 0 if worst is None else lag(worst.log_end_offset),
+        "max_follower_lag_ms": lag_ms,
+        "voters": [r.node_id for r in voters],
+        "observers": [r.node_id for r in q.replicas if r.status == "Observer"],
+        "replicas": [
+            {"node_id": r.node_id, "status": r.status, "directory_id": r.directory_id,
+             "log_end_offset": r.log_end_offset if r.log_end_offset >= 0 else None,
+             "lag": lag(r.log_end_offset),
+             "last_fetch_ms": r.last_fetch_ms, "last_fetch_ago_ms": ago(r.last_fetch_ms),
+             "last_caught_up_ms": r.last_caught_up_ms,
+             "last_caught_up_ago_ms": ago(r.last_caught_up_ms), "endpoints": r.endpoints}
+            for r in q.replicas
+        ],
+    }
+
+
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Cluster overview and health.", no_args_is_help=True)
+    group = typer.Typer(help="Cluster overview, health and metadata quorum.", no_args_is_help=True)
 
     @group.command("info")
     @global_options()
@@ -94,6 +141,25 @@ def register(app: typer.Typer) -> None:
         if bad:
             raise KctlError(f"cluster unhealthy: {', '.join(bad)}", ExitCode.UNHEALTHY)
 
+    @group.command("quorum")
+    @global_options()
+    def quorum(ctx: typer.Context) -> None:
+        """The KRaft metadata quorum: leader, epoch, high watermark, and each voter and
+        observer with its lag (what kafka-metadata-quorum.sh describes).
+
+        Needs DescribeQuorum (Kafka 3.3+ in KRaft mode): exit 9 without it, 6 without
+        Describe on the cluster.
+
+        Examples:
+          kctl cluster quorum
+          kctl cluster quorum -o json | jq .max_follower_lag
+        """
+        from kctl import quorum_admin  # with kio: loaded only when this command runs
+
+        s = settings(ctx)
+        doc = quorum_doc(quorum_admin.describe(Cluster(s)), int(time.time() * 1000))
+        output.print_doc(doc, s.output, table=_quorum_table)
+
     app.add_typer(group, name="cluster")
 
 
@@ -110,3 +176,18 @@ def _info_table(doc: dict[str, Any]) -> None:
     output.print_table(facts, ["field", "value"])
     typer.echo()
     output.print_table(doc["brokers"], ["node_id", "host", "port", "controller"])
+
+
+def _quorum_table(doc: dict[str, Any]) -> None:
+    facts = [
+        {"field": "leader", "value": doc["leader_id"]},
+        {"field": "leader epoch", "value": doc["leader_epoch"]},
+        {"field": "high watermark", "value": doc["high_watermark"]},
+        {"field": "max follower lag", "value": doc["max_follower_lag"]},
+        {"field": "max follower lag ms", "value": doc["max_follower_lag_ms"]},
+        {"field": "voters", "value": doc["voters"]},
+        {"field": "observers", "value": doc["observers"]},
+    ]
+    output.print_table(facts, ["field", "value"])
+    typer.echo()
+    output.print_table(doc["replicas"], REPLICA_COLUMNS)
