@@ -276,6 +276,15 @@ class Cluster:
             self._admin = self._make(AdminClient, self.config())
         return self._admin
 
+    def reset_admin(self) -> None:
+        """Forget the AdminClient; the next ``admin()`` builds a new one.
+
+        For long-lived callers (the dashboard): after every broker was unreachable,
+        librdkafka (2.10+) re-bootstraps, and a client that did so can be left unable to
+        reach a group coordinator, its requests timing out for ever (librdkafka #5511).
+        """
+        self._admin = None
+
     def producer(self, **overrides: Any) -> Producer:
         return self._make(Producer, self.config(**overrides))
 

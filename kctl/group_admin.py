@@ -6,6 +6,7 @@ live in ``kctl.reset_plan``, which does no I/O.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,10 @@ def list_groups(admin: AdminClient, timeout: float) -> list[dict[str, Any]]:
 
 def describe_group(admin: AdminClient, group: str, timeout: float) -> GroupInfo:
     d = admin.describe_consumer_groups([group], request_timeout=timeout)[group].result(timeout)
+    return _group_info(d)
+
+
+def _group_info(d: Any) -> GroupInfo:
     members = tuple(
         Member(
             m.member_id,
@@ -97,6 +102,10 @@ def committed_offsets(
     """The group's committed offsets (partitions without a commit are left out)."""
     req = [ConsumerGroupTopicPartitions(group)]
     res = admin.list_consumer_group_offsets(req, request_timeout=timeout)[group].result(timeout)
+    return _committed(res)
+
+
+def _committed(res: ConsumerGroupTopicPartitions) -> dict[TopicPartitionKey, int]:
     out = {}
     for tp in res.topic_partitions:
         if tp.error is not None:
@@ -104,6 +113,49 @@ def committed_offsets(
         if tp.offset >= 0:
             out[(tp.topic, tp.partition)] = tp.offset
     return out
+
+
+GroupAnswer = tuple[GroupInfo, dict[TopicPartitionKey, int]]
+
+
+def describe_groups_with_offsets(
+    admin: AdminClient, groups: Iterable[str], timeout: float
+) -> dict[str, GroupAnswer | Exception]:
+    """Each group's description and committed offsets, or why there are none.
+
+    Every request is sent before any answer is awaited, and all of them share one deadline:
+    asking one group after another took up to twice the timeout per group that did not answer.
+    A group maps to its exception (KafkaException, or TimeoutError when no answer came).
+    """
+    groups = list(groups)
+    if not groups:
+        return {}
+    deadline = time.monotonic() + timeout
+    described = admin.describe_consumer_groups(groups, request_timeout=timeout)
+    offsets = {
+        g: admin.list_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(g)], request_timeout=timeout
+        )[g]
+        for g in groups
+    }
+    out: dict[str, GroupAnswer | Exception] = {}
+    for g in groups:
+        try:
+            info = _group_info(described[g].result(max(deadline - time.monotonic(), 0)))
+            committed = _committed(offsets[g].result(max(deadline - time.monotonic(), 0)))
+        except (KafkaException, TimeoutError) as e:
+            out[g] = e
+            continue
+        out[g] = (info, committed)
+    return out
+
+
+def timed_out(exc: BaseException) -> bool:
+    """The request got no answer in time (the client's timeout or librdkafka's)."""
+    if isinstance(exc, TimeoutError):
+        return True
+    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return isinstance(err, KafkaError) and err.code() == KafkaError._TIMED_OUT
 
 
 def topic_partitions(admin: AdminClient, timeout: float) -> dict[str, list[int]]:

@@ -1,6 +1,6 @@
 """The kctl dashboard app: owns the cluster connection, the refresh loop and the actions.
 
-A timer asks for a snapshot every ``interval`` seconds; a thread worker fetches it (never the
+A timer asks for a snapshot every ``interval`` seconds; a daemon thread fetches it (never the
 UI thread) and posts ``SnapshotReady``/``SnapshotFailed``. The app keeps the latest snapshot
 and a short lag history per group, hands snapshots to every screen on the stack, and shows the
 disconnect banner until the cluster answers again.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import threading
 from collections import deque
 from pathlib import Path
 
@@ -89,16 +90,27 @@ class DashboardApp(App):
         # (and a late answer can never overwrite a newer one).
         if not self.fetching:
             self.fetching = True
-            self._fetch(self.snapshot)
+            # A daemon thread rather than a thread worker: quitting must not wait for a
+            # cluster that takes the whole timeout to (not) answer (asyncio.run joins the
+            # executor that thread workers run in).
+            threading.Thread(target=self._fetch, args=(self.snapshot,),
+                             name="kctl-dashboard-refresh", daemon=True).start()
 
-    @work(thread=True, group="refresh")
     def _fetch(self, previous: ClusterSnapshot | None) -> None:
         try:
-            self.post_message(SnapshotReady(fetch_snapshot(self.cluster, previous)))
+            snap = fetch_snapshot(self.cluster, previous)
+            message: SnapshotReady | SnapshotFailed = SnapshotReady(snap)
+            stuck = snap.timed_out
         except KctlError as e:
-            self.post_message(SnapshotFailed(e.message))
+            message, stuck = SnapshotFailed(e.message), True
         except Exception as e:  # the loop must survive a surprise; say what it was
-            self.post_message(SnapshotFailed(f"{type(e).__name__}: {e}"))
+            message, stuck = SnapshotFailed(f"{type(e).__name__}: {e}"), True
+        if stuck:
+            # librdkafka re-bootstraps once every broker was down, and a client that did so
+            # may never reach a group coordinator again: start the next refresh afresh.
+            self.cluster.reset_admin()
+        with contextlib.suppress(RuntimeError):  # the app (and its loop) closed meanwhile
+            self.post_message(message)
 
     @on(SnapshotReady)
     def _snapshot_ready(self, message: SnapshotReady) -> None:

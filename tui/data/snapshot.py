@@ -128,6 +128,8 @@ class ClusterSnapshot:
     groups: tuple[GroupStats, ...] = ()
     groups_error: str | None = None
     taken_at: float = field(default_factory=time.monotonic)
+    # Some request went unanswered: the client may be stuck (see DashboardApp._fetch).
+    timed_out: bool = False
 
     @property
     def partition_count(self) -> int:
@@ -193,15 +195,16 @@ def fetch_snapshot(
     ends = {tp: m[1] for tp, m in marks.items()}
     group_stats: tuple[GroupStats, ...] = ()
     groups_error = None
+    timed_out = False
     if groups:
         try:
-            group_stats = _groups(cluster, ends, previous, elapsed)
-        except KafkaException as e:
-            groups_error = kafka_error(e, "list groups").message
-        except TimeoutError:
-            groups_error = f"the group APIs gave no answer within {cluster.timeout:g}s"
+            group_stats, timed_out = _groups(cluster, ends, previous, elapsed)
+        except (KafkaException, TimeoutError) as e:
+            timed_out = ga.timed_out(e)
+            groups_error = (f"the group APIs gave no answer within {cluster.timeout:g}s"
+                            if timed_out else kafka_error(e, "list groups").message)
     return ClusterSnapshot(view.cluster_id, view.controller_id, view.brokers, tuple(topics),
-                           group_stats, groups_error, now)
+                           group_stats, groups_error, now, timed_out)
 
 
 def _ends(snap: ClusterSnapshot) -> dict[tuple[str, int], int | None]:
@@ -213,25 +216,30 @@ def _groups(
     ends: dict[tuple[str, int], int | None],
     previous: ClusterSnapshot | None,
     elapsed: float,
-) -> tuple[GroupStats, ...]:
+) -> tuple[tuple[GroupStats, ...], bool]:
+    """Every group's stats, and whether any of its requests went unanswered."""
     admin, timeout = cluster.admin(), cluster.timeout
     listed = admin.list_consumer_groups(request_timeout=timeout).result(timeout)
     if listed.errors and not listed.valid:
         # e.g. a broker without ListGroups: librdkafka reports it here, not as an exception.
         raise KafkaException(listed.errors[0])
+    listings = sorted(listed.valid, key=lambda g: g.group_id)
+    answers = ga.describe_groups_with_offsets(admin, [g.group_id for g in listings], timeout)
     out = []
-    for listing in sorted(listed.valid, key=lambda g: g.group_id):
+    timed_out = False
+    for listing in listings:
         name = listing.group_id
-        try:
-            desc = ga.describe_group(admin, name, timeout)
-            committed = ga.committed_offsets(admin, name, timeout)
-        except (KafkaException, TimeoutError) as e:
+        answer = answers[name]
+        if isinstance(answer, Exception):
             # One broken group must not hide the others.
-            reason = (kafka_error(e, f"group {name}").message
-                      if isinstance(e, KafkaException) else f"group {name}: no answer in time")
+            unanswered = ga.timed_out(answer)
+            timed_out |= unanswered
+            reason = (f"group {name}: no answer in time" if unanswered
+                      else kafka_error(answer, f"group {name}").message)
             out.append(GroupStats(name, getattr(listing.state, "name", str(listing.state)), (),
                                   (), error=reason))
             continue
+        desc, committed = answer
         owner = {tp: m.client_id for m in desc.members for tp in m.assignment}
         parts = tuple(
             GroupPartition(tp[0], tp[1], committed.get(tp), ends.get(tp), owner.get(tp))
@@ -244,4 +252,4 @@ def _groups(
             consumed = max(stats.committed_total - prior.committed_total, 0) / elapsed
             stats = GroupStats(name, desc.state, desc.members, parts, rate, consumed)
         out.append(stats)
-    return tuple(out)
+    return tuple(out), timed_out
