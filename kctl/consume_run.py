@@ -21,6 +21,10 @@ from kctl.record import CREATE_TIME, LOG_APPEND_TIME, Record
 from kctl.record_filter import RecordFilter
 
 POLL_SECONDS = 0.2  # short polls keep Ctrl-C responsive
+# While nothing arrives, make sure this often that the topics still exist: librdkafka tells a
+# consumer nothing when a topic it reads is deleted, so the run would wait for ever.
+TOPIC_CHECK_SECONDS = 5.0
+TOPIC_CHECK_TIMEOUT = 2.0  # the check blocks polling (and Ctrl-C) at most this long
 _TS_TYPES = {1: CREATE_TIME, 2: LOG_APPEND_TIME}
 
 
@@ -70,6 +74,7 @@ class ConsumeRun:
         self.timeout = timeout
         self.warn = warn
         self.progress = Progress(limit=request.limit)
+        self._topics_checked = time.monotonic()
         settings.setdefault("enable.partition.eof", True)
         if request.group:
             settings.update(
@@ -182,6 +187,7 @@ class ConsumeRun:
         while not self.finished:
             msg = self.consumer.poll(POLL_SECONDS)
             if msg is None:
+                self._check_topics_exist()
                 continue
             err = msg.error()
             if err is not None:
@@ -198,6 +204,21 @@ class ConsumeRun:
                 self.consumer.store_offsets(message=msg)
             self.progress.after_record(tp, msg.offset(), shown)
         return self.progress.output
+
+    def _check_topics_exist(self) -> None:
+        now = time.monotonic()
+        if now - self._topics_checked < TOPIC_CHECK_SECONDS:
+            return
+        self._topics_checked = now
+        try:
+            # All topics, not the ones read: asking for a topic by name may auto-create it.
+            md = self.consumer.list_topics(timeout=min(self.timeout, TOPIC_CHECK_TIMEOUT))
+        except KafkaException:
+            return  # no answer: librdkafka keeps reconnecting, and so does the run
+        for topic in self.request.topics:
+            tmd = md.topics.get(topic)
+            if tmd is None or not tmd.partitions:
+                raise UnknownTopicError(f"topic {topic!r} does not exist (deleted while read)")
 
     def _on_error(self, msg: Any, err: KafkaError) -> None:
         if err.code() == KafkaError._PARTITION_EOF:
