@@ -751,6 +751,23 @@ DEFINITIONS: dict[str, ConfigDef] = {
             at_least(1),
             LOW,
         ),
+        # Client quotas (the quotas themselves are kept in the metadata log).
+        _D(
+            "quota.window.num",
+            "int",
+            11,
+            "Samples a client quota's rate is measured over (10 whole windows and the current).",
+            at_least(1),
+            LOW,
+        ),
+        _D(
+            "quota.window.size.seconds",
+            "int",
+            1,
+            "The time span of each client quota sample.",
+            at_least(1),
+            LOW,
+        ),
         # Authorization.
         _D(
             "authorizer.class.name",

@@ -33,6 +33,8 @@ from broker.metadata.topic_config import effective_values
 from broker.metrics import Metrics
 from broker.partition.partition import Partition, PartitionSettings, ProduceResult
 from broker.partition.record_policy import RecordPolicy
+from broker.quotas.enforcer import ClientQuotas
+from broker.quotas.enforcer import attach as attach_client_quotas
 from broker.security.acl.authorizer import AclAuthorizer
 from broker.security.credentials import MECHANISMS, from_password
 from broker.security.settings import ListenerSpec, build_listeners
@@ -70,6 +72,8 @@ class Broker:
         self.groups: GroupCoordinator | None = None  # consumer groups, set up in start()
         self.txn: TransactionCoordinator | None = None  # transactions, set up in start()
         self.authorizer: AclAuthorizer | None = None  # ACLs, with authorizer.class.name
+        # Set while a client quota is enforced (broker/quotas); connections check it per request.
+        self.client_quotas: ClientQuotas | None = None
         self._servers: list[asyncio.AbstractServer] = []
         self.stopped = asyncio.Event()
         self._dir_lock = DirLock(self.data_dir)
@@ -87,6 +91,7 @@ class Broker:
         )
         self.quorum = MetadataQuorum.elect(self.metadata)  # sole voter: leader of a new epoch
         self.controller = Controller(self.metadata, self.config)
+        attach_client_quotas(self)
         self._add_scram_users()  # before serving: a SASL-only cluster's first login needs them
         self.authorizer = AclAuthorizer.attach(self.metadata, self.config)
         self.logs = LogManager(self.data_dir)

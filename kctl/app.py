@@ -25,8 +25,8 @@ from kctl.client import kafka_error
 from kctl.console import EXIT_CODES_HELP, ExitCode, KctlError, error_line
 
 COMMAND_MODULES = (
-    "topics", "produce", "consume", "groups", "transactions", "configs", "acls", "cluster", "log",
-    "perf", "profile", "completion", "broker", "dashboard",
+    "topics", "produce", "consume", "groups", "transactions", "configs", "acls", "quotas",
+    "cluster", "log", "perf", "profile", "completion", "broker", "dashboard",
 )
 
 HELP = """Administer Kafka-compatible clusters: topics, records, groups, configs, health.

@@ -57,6 +57,8 @@ MODULES = (
     "sasl_authenticate",
     "describe_user_scram_credentials",
     "alter_user_scram_credentials",
+    "describe_client_quotas",
+    "alter_client_quotas",
     "describe_acls",
     "create_acls",
     "delete_acls",

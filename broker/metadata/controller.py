@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from broker.config import DEFINITIONS, BrokerConfig, ConfigError, render
@@ -31,6 +32,8 @@ from broker.metadata.topic_config import (
     validate,
     validate_together,
 )
+from broker.quotas.alter import Alteration, Outcome
+from broker.quotas.alter import plan as plan_client_quotas
 from broker.security.acl.model import AclBinding, AclFilter
 from broker.security.credentials import (
     MAX_ITERATIONS,
@@ -606,6 +609,23 @@ class Controller:
     def put_scram_credential(self, record: mr.UserScramCredentialRecord) -> None:
         """Store a credential made on this node (the broker's --add-scram)."""
         self._commit([record], False)
+
+    # --- client quotas ------------------------------------------------------------------
+
+    def alter_client_quotas(
+        self,
+        alterations: list[Alteration],
+        resolvable: Callable[[str], bool],
+        *,
+        validate_only: bool = False,
+    ) -> list[Outcome]:
+        """AlterClientQuotas with Kafka's rules (broker/quotas/alter.py): one outcome per
+        entity; the valid entities' changes are committed together."""
+        recs, outcomes = plan_client_quotas(self.image.client_quotas, alterations, resolvable)
+        if recs:
+            self._commit(list(recs), validate_only)
+        return outcomes
+
 
 def _unique(ops: list[Op]) -> list[Op]:
     names = [key for key, _, _ in ops]

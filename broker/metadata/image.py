@@ -48,6 +48,8 @@ class MetadataImage:
         default_factory=dict
     )
     acls: dict[uuid.UUID, r.AccessControlEntryRecord] = field(default_factory=dict)
+    # Client quotas: entity -> quota key -> value (Kafka's ClientQuotasImage).
+    client_quotas: dict[r.QuotaEntity, dict[str, float]] = field(default_factory=dict)
 
     def copy(self) -> MetadataImage:
         """An independent copy (to stage a commit before it is durable)."""
@@ -133,6 +135,14 @@ class MetadataImage:
             case r.RemoveAccessControlEntryRecord(id=acl_id):
                 if self.acls.pop(acl_id, None) is None:
                     raise r.MetadataRecordError(f"no ACL with id {acl_id}")
+            case r.ClientQuotaRecord(entity=entity, key=key):
+                quotas = self.client_quotas.setdefault(entity, {})
+                if record.remove:
+                    quotas.pop(key, None)
+                else:
+                    quotas[key] = record.value
+                if not quotas:
+                    del self.client_quotas[entity]
             case _:
                 raise r.MetadataRecordError(f"cannot apply {record!r}")
 

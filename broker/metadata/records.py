@@ -121,6 +121,22 @@ class RemoveAccessControlEntryRecord:
     id: uuid.UUID
 
 
+# A client quota entity: (entity type, name) pairs, sorted by type; a None name is the
+# type's default entity (Kafka's ClientQuotaEntity, e.g. (("client-id", None), ("user", "bob"))).
+QuotaEntity = tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientQuotaRecord:
+    """Kafka's ClientQuotaRecord (metadata record type 14): sets one quota key of an entity to
+    ``value``, or removes it."""
+
+    entity: QuotaEntity
+    key: str
+    value: float = 0.0
+    remove: bool = False
+
+
 MetadataRecord = (
     TopicRecord
     | PartitionRecord
@@ -133,6 +149,7 @@ MetadataRecord = (
     | RemoveUserScramCredentialRecord
     | AccessControlEntryRecord
     | RemoveAccessControlEntryRecord
+    | ClientQuotaRecord
 )
 
 RECORD_TYPES: dict[str, type] = {
@@ -149,6 +166,7 @@ RECORD_TYPES: dict[str, type] = {
         RemoveUserScramCredentialRecord,
         AccessControlEntryRecord,
         RemoveAccessControlEntryRecord,
+        ClientQuotaRecord,
     )
 }
 
@@ -221,4 +239,16 @@ def _from_json(annotation: str, value: Any) -> Any:
             raise ValueError(annotation) from None
     if annotation == "tuple[int, ...]" and isinstance(value, list):
         return tuple(_from_json("int", x) for x in value)
+    if annotation == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if annotation == "bool" and isinstance(value, bool):
+        return value
+    if annotation == "QuotaEntity" and isinstance(value, list):
+        return tuple(_quota_entity_part(x) for x in value)
     raise TypeError(annotation)
+
+
+def _quota_entity_part(value: Any) -> tuple[str, str | None]:
+    if not (isinstance(value, list) and len(value) == 2):
+        raise TypeError("QuotaEntity")
+    return _from_json("str", value[0]), _from_json("str | None", value[1])

@@ -178,6 +178,35 @@ class Connection(asyncio.Protocol):
         if not task.cancelled():
             self._serve_queued()
 
+    def throttle(self, delay: float) -> None:
+        """Mute the connection for ``delay`` seconds from the response being sent (KIP-219):
+        nothing more is read or handled meanwhile, as Kafka mutes a throttled client.
+
+        The mute takes the place of ``self.task`` (the request that waits), so the request
+        loop needs no check of its own; a throttled request that itself waited hands its
+        place over.
+        """
+        if self.transport is None or self.transport.is_closing():
+            return
+        gate = self.loop.create_future()
+        timer = self.loop.call_later(delay, _open, gate)
+        if self.task is not None:  # the request being answered waited: it runs in this task
+            self.task.remove_done_callback(self._waited)
+        self.task = gate
+        self.transport.pause_reading()
+
+        def unmute(_: asyncio.Future) -> None:
+            timer.cancel()
+            if self.task is gate:
+                self.task = None
+            if gate.cancelled() or self.transport is None or self.transport.is_closing():
+                return
+            if not self.reading_paused and not self.draining:
+                self.transport.resume_reading()
+            self._serve_queued()
+
+        gate.add_done_callback(unmute)
+
     async def _serve(self, frame: bytearray) -> None:
         """Handle one request and write its response (or close the connection)."""
         try:
@@ -214,7 +243,11 @@ class Connection(asyncio.Protocol):
         ctx = RequestContext(self.broker, header, self.host, self.principal, self.listener.name)
         self.broker.metrics.request(header.api_key, request.size)
         started = time.perf_counter()
-        response = await handler(ctx, request.body)
+        quotas = self.broker.client_quotas
+        if quotas is None:
+            response = await handler(ctx, request.body)
+        else:  # a client quota is set: broker/quotas records usage, may throttle (KIP-219)
+            response = await quotas.handle(self, ctx, handler, request)
         self.broker.metrics.handled(header.api_key, time.perf_counter() - started)
         if response is None:
             return None
@@ -236,3 +269,8 @@ class Connection(asyncio.Protocol):
                 self._send([reply])  # closing flushes it
             return False
         return [reply] if reply is not None else None
+
+
+def _open(gate: asyncio.Future) -> None:
+    if not gate.done():
+        gate.set_result(None)
