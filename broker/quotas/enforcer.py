@@ -131,6 +131,7 @@ class QuotaManager:
 
     def _sweep(self, at_ms: int) -> None:
         self._swept_ms = at_ms
+        self._resolved.clear()  # a cache: clients come and go, their client ids with them
         idle = [t for t, r in self._rates.items() if at_ms - r.idle_since() >= IDLE_RATE_EXPIRY_MS]
         for tags in idle:
             del self._rates[tags]
