@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from broker.cli import main
+from broker.kio_startup import skip_kio_strategies
 
 if __name__ == "__main__":
+    skip_kio_strategies()
+    from broker.cli import main
+
     sys.exit(main())

@@ -20,6 +20,7 @@ import typer
 import typer.completion
 from confluent_kafka import KafkaException
 
+from broker.kio_startup import skip_kio_strategies
 from kctl import console, options
 from kctl.client import kafka_error
 from kctl.console import EXIT_CODES_HELP, ExitCode, KctlError, error_line
@@ -89,6 +90,7 @@ def _print_version(value: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run kctl, exit with its code, never show a traceback."""
+    skip_kio_strategies()
     # Typer vendors click as typer._click; it re-exports no base class for usage errors.
     from typer._click import exceptions as click_exc
 
