@@ -26,7 +26,7 @@ from broker.log.dir_lock import DirLock
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager, TopicPartition
 from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
-from broker.metadata.controller import Controller
+from broker.metadata.controller import INTERNAL_TOPICS, Controller
 from broker.metadata.quorum import MetadataQuorum
 from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import effective_values
@@ -266,6 +266,13 @@ class Broker:
     def produce(
         self, partition: Partition, data: bytes | memoryview, acks: int, *, from_client: bool = True
     ) -> ProduceResult:
+        if from_client and partition.topic in INTERNAL_TOPICS:
+            # Group and transaction state is written by the coordinators alone; a client's
+            # record would be replayed as state at the next start (Kafka refuses it too).
+            raise KafkaError(
+                ErrorCode.invalid_topic_exception,
+                f"Cannot append to internal topic {partition.topic}",
+            )
         try:
             result = partition.append(data, acks, from_client=from_client)
         except OSError as e:
