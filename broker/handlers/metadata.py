@@ -18,6 +18,7 @@ import uuid
 
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.registry import handles
+from broker.metadata.controller import INTERNAL_TOPICS
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
@@ -115,7 +116,8 @@ def _topic(ctx, topic, with_ops: bool):
         error_code=ErrorCode.none,
         name=topic.name,
         topic_id=topic.topic_id,
-        is_internal=topic.name.startswith("__"),
+        # Kafka's internal topics are its coordinators' alone; "__"-named user topics are not.
+        is_internal=topic.name in INTERNAL_TOPICS,
         partitions=tuple(partitions),
         topic_authorized_operations=ctx.authorized_operations(TOPIC, topic.name)
         if with_ops

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicCollection, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+from kafka import KafkaProducer
 
 
 def _end_offsets(bootstrap: str, topic: str, partitions: int) -> list[int]:
@@ -35,3 +37,21 @@ def test_a_client_cannot_append_to_an_internal_topic(shared_broker, topic):
 
     assert [e.code() if e else None for e in errors] == [KafkaError.TOPIC_EXCEPTION] * 3
     assert _end_offsets(bs, topic, 3) == before
+
+
+def test_only_the_coordinators_topics_are_flagged_internal(shared_broker):
+    # Kafka flags __consumer_offsets and __transaction_state alone; a user's "__events" is an
+    # ordinary topic (kafka-python, for one, will not produce to a topic flagged internal).
+    bs = shared_broker.bootstrap
+    admin = AdminClient({"bootstrap.servers": bs})
+    admin.create_topics([NewTopic("__user-events", 1, 1)])["__user-events"].result(10)
+    described = admin.describe_topics(TopicCollection(["__user-events", "__consumer_offsets"]))
+    flags = {name: f.result(10).is_internal for name, f in described.items()}
+    assert flags == {"__user-events": False, "__consumer_offsets": True}
+
+    producer = KafkaProducer(bootstrap_servers=bs)
+    try:
+        sent = producer.send("__user-events", b"hello").get(10)
+    finally:
+        producer.close()
+    assert (sent.topic, sent.offset) == ("__user-events", 0)
