@@ -100,15 +100,15 @@ def test_produce_over_its_rate_is_throttled_and_the_connection_muted(broker_fact
     create_topic(b.bootstrap, "p")
     set_quota(b.bootstrap, (("client-id", "throttled"),), "producer_byte_rate", 10_000)
     with Client(b.bootstrap, "throttled") as slow, Client(b.bootstrap, "free") as free:
-        # 20 kB against 10 kB/s measured over 1 s: (20 - 10) / 10 x 1 s = 1 s
-        slow.send(produce("p", 20_000))
+        # 30 kB against 10 kB/s measured over 1 s: (30 - 10) / 10 x 1 s = 2 s
+        slow.send(produce("p", 30_000))
         slow.send(metadata())  # pipelined: handled only after the throttle time
         answer = slow.receive()
         answered = time.monotonic()
         part = answer.responses[0].partition_responses[0]
         assert part.error_code == ErrorCode.none and part.base_offset == 0  # appended
         throttle = throttle_ms(answer)
-        assert 900 <= throttle <= 1100
+        assert 1900 <= throttle <= 2100
         assert free.call(metadata()).brokers  # another client is served meanwhile
         free_answered = time.monotonic()
         assert slow.receive().brokers
@@ -135,23 +135,23 @@ def test_fetch_is_capped_to_the_window_then_throttled_empty(broker_factory):
     b = broker_factory(*WINDOW)
     create_topic(b.bootstrap, "f")
     with Client(b.bootstrap, "producer") as p:
-        for _ in range(6):
+        for _ in range(12):
             assert p.call(produce("f", 4_000)).responses[0].partition_responses[0].error_code == 0
     set_quota(b.bootstrap, (("client-id", "consumer"),), "consumer_byte_rate", 8_000)
     with Client(b.bootstrap, "consumer") as c:
-        first = c.call(fetch("f", 0))
-        data = first.responses[0].partitions[0].records
-        # at most rate x (window.num - 1) x 1 s = 8000 bytes asked for: one 4 kB batch
-        assert 4_000 < len(data) <= 8_000 and throttle_ms(first) == 0
-        second = c.call(fetch("f", 1))  # 8.2 kB within 1 s: over 8 kB/s
-        assert throttle_ms(second) > 0
-        assert second.responses == ()  # no data while throttled (and none charged)
-        # after the mute, the same offset again, until the rate allows it
-        deadline = time.monotonic() + 20
-        while not (answer := c.call(fetch("f", 1))).responses and time.monotonic() < deadline:
-            assert throttle_ms(answer) > 0
+        offset, deadline = 0, time.monotonic() + 30
+        while (answer := c.call(fetch("f", offset))).responses:
+            data = answer.responses[0].partitions[0].records
+            # at most rate x (window.num - 1) x 1 s = 8000 bytes asked for: one 4 kB batch
+            assert 4_000 < len(data) <= 8_000 and throttle_ms(answer) == 0
+            offset += 1
+            assert offset < 12 and time.monotonic() < deadline, "never throttled"
+        assert throttle_ms(answer) > 0  # two batches within a second: over 8 kB/s
+        # no data while throttled (and none charged): the same offset again until served
+        while not (answer := c.call(fetch("f", offset))).responses:
+            assert throttle_ms(answer) > 0 and time.monotonic() < deadline
         served = answer.responses[0].partitions[0]
-        assert served.records and served.high_watermark == 6
+        assert served.records and served.high_watermark == 12
 
 
 def fetches_received(admin_port: int) -> int:
@@ -209,7 +209,9 @@ def test_a_producer_is_held_near_its_byte_rate(broker_factory):
         "throttle_cb": lambda event: throttled.append(event.throttle_time),
     })
     payload = b"x" * 10_000
-    count = 40  # 400 kB: about 2 s at 200 kB/s, well under 0.1 s without a quota
+    # 600 kB: about 3 s at 200 kB/s (at most 1.5 x the quota counting the first window's
+    # allowance), well under 0.1 s without a quota
+    count = 60
     started = time.monotonic()
     for _ in range(count):
         producer.produce("rate", payload, partition=0)
