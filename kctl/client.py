@@ -184,6 +184,9 @@ class PartitionInfo:
         return self.leader < 0
 
 
+INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__share_group_state"})
+
+
 @dataclass(frozen=True)
 class TopicInfo:
     name: str
@@ -192,9 +195,9 @@ class TopicInfo:
 
     @property
     def internal(self) -> bool:
-        # Metadata's is_internal is not exposed by confluent-kafka; Kafka's internal topics
-        # (__consumer_offsets, __transaction_state, __cluster_metadata) share this prefix.
-        return self.name.startswith("__")
+        # confluent-kafka does not expose Metadata's is_internal: these are the topics Kafka
+        # flags (KIP-932 added the share groups' one). Users may name their own "__events".
+        return self.name in INTERNAL_TOPICS
 
     @property
     def replication_factor(self) -> int:

@@ -61,7 +61,9 @@ def register(app: typer.Typer) -> None:
     def list_topics(
         ctx: typer.Context,
         internal: Annotated[
-            bool, typer.Option("--internal", help="Include internal topics (__*).")
+            bool, typer.Option(
+                "--internal", help="Include internal topics (__consumer_offsets, ...)."
+            )
         ] = False,
     ) -> None:
         """List topics with their partition count and replication factor.

@@ -8,7 +8,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from tests.harness import wait_for
 from tests.kctl.kctl_cli import Kctl, closed_port, one_error_line
@@ -59,6 +59,19 @@ def test_create_list_in_every_format(kctl):
 
     yaml = kctl.run("-o", "yaml", "topics", "list").stdout
     assert f"- topic: {topic}\n  partitions: 3\n  replication_factor: 1\n" in yaml
+
+
+def test_only_kafkas_internal_topics_are_hidden(kctl, shared_broker):
+    mine = "__" + name()  # a user's topic may start with "__" too
+    create(kctl, mine)
+    c = Consumer({"bootstrap.servers": shared_broker.bootstrap, "group.id": name()})
+    try:  # a commit makes sure __consumer_offsets exists
+        c.commit(offsets=[TopicPartition(mine, 0, 0)], asynchronous=False)
+    finally:
+        c.close()
+    listed = topics_json(kctl)
+    assert listed[mine]["internal"] is False and "__consumer_offsets" not in listed
+    assert topics_json(kctl, "--internal")["__consumer_offsets"]["internal"] is True
 
 
 def test_create_errors_and_if_not_exists(kctl):

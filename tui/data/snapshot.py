@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import KafkaException
 
 from kctl import group_admin as ga
-from kctl.client import BrokerInfo, Cluster, kafka_error
+from kctl.client import INTERNAL_TOPICS, BrokerInfo, Cluster, kafka_error
 from tui.data.log_dirs import partition_sizes
 
 
@@ -56,7 +56,7 @@ class TopicStats:
 
     @property
     def internal(self) -> bool:
-        return self.name.startswith("__")
+        return self.name in INTERNAL_TOPICS
 
     @property
     def replication_factor(self) -> int:
