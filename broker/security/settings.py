@@ -8,6 +8,7 @@ listener.name.<name>.plain.sasl.jaas.config.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,10 @@ from broker.config import BrokerConfig, ConfigError, Listener
 from broker.security.principal import PrincipalMapper
 from broker.security.sasl.jaas import parse_plain_users
 
+log = logging.getLogger("broker.security")
+
 TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # every interface
 SASL_PROTOCOLS = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})
 
 
@@ -86,7 +90,15 @@ def build_listeners(config: BrokerConfig) -> list[ListenerSpec]:
     for listener in config.listeners:
         protocol = protocols[listener.name]
         get = _getter(config, listener.name)
-        host, port = _advertised(advertised.get(listener.name, listener))
+        named = advertised.get(listener.name, listener)
+        host, port = _advertised(named)
+        if named.host in WILDCARD_HOSTS:
+            # Kafka refuses to advertise a wildcard; a local broker keeps working, but say so
+            log.warning(
+                "listener %s binds every interface but advertises %s: clients on other "
+                "machines will fail after bootstrap; set advertised.listeners=%s://HOST:%d",
+                listener.name, host, listener.name, listener.port,
+            )  # fmt: skip
         spec = ListenerSpec(
             listener.name, protocol, listener.host or "0.0.0.0", listener.port, host, port
         )
@@ -112,7 +124,7 @@ def _getter(config: BrokerConfig, listener: str):
 
 def _advertised(a: Listener) -> tuple[str, int]:
     host = a.host
-    if host in ("0.0.0.0", "::", "", "localhost"):
+    if host in WILDCARD_HOSTS or host == "localhost":
         # librdkafka may resolve "localhost" to ::1 first, where nothing listens.
         host = "127.0.0.1"
     # port 0 (only possible when not advertised explicitly): the port bound, known later
