@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Protocol
+
+_NOT_STARTED = object()
+
+
+class Steppable(Protocol):
+    """What ``step_through`` drives: a coroutine, or something that wraps its steps."""
+
+    def send(self, value: Any, /) -> Any: ...
+
+    def throw(self, error: BaseException, /) -> Any: ...
 
 
 def start_eagerly(
@@ -25,12 +35,22 @@ def start_eagerly(
         awaited = coro.send(None)
     except StopIteration:
         return None
-    return loop.create_task(_finish(coro, awaited))
+    return loop.create_task(step_through(coro, awaited))
 
 
-async def _finish(coro: Coroutine[Any, Any, None], awaited: Any) -> None:
-    """Drive ``coro`` from a suspension, as a Task would have: wait for what it awaits."""
+async def step_through(coro: Steppable, awaited: Any = _NOT_STARTED) -> Any:
+    """Drive ``coro`` by hand inside the running task, as a Task would, to its result:
+    from the start, or from ``awaited``, what its last step yielded."""
+    step: Any = coro.send
+    arg: Any = None
+    if awaited is not _NOT_STARTED:
+        step = None  # suspended on ``awaited``: wait for it first
     while True:
+        if step is not None:
+            try:
+                awaited = step(arg)
+            except StopIteration as done:
+                return done.value
         try:
             if awaited is None:  # a bare yield (asyncio.sleep(0)): let the loop turn once
                 await asyncio.sleep(0)
@@ -39,13 +59,7 @@ async def _finish(coro: Coroutine[Any, Any, None], awaited: Any) -> None:
                 # when it takes a future over, and awaiting it again needs it cleared
                 awaited._asyncio_future_blocking = False
                 await awaited
-        except BaseException as e:
-            step = coro.throw
-            arg: Any = e
+        except BaseException as e:  # its failure, or this task cancelled: the coroutine's
+            step, arg = coro.throw, e
         else:
-            step = coro.send
-            arg = None
-        try:
-            awaited = step(arg)
-        except StopIteration:
-            return
+            step, arg = coro.send, None

@@ -8,33 +8,37 @@ what reading and answering cost, not the wait.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Coroutine
 from typing import Any
 
+from broker.network.eager import step_through
+
+
+class _TimedSteps:
+    """The coroutine's steps, each timed."""
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.coro = coro
+        self.spent = 0.0
+
+    def send(self, value: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.coro.send(value)
+        finally:
+            self.spent += time.perf_counter() - started
+
+    def throw(self, error: BaseException) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.coro.throw(error)
+        finally:
+            self.spent += time.perf_counter() - started
+
 
 async def timed(coro: Coroutine[Any, Any, Any]) -> tuple[Any, float]:
     """Await ``coro``; its result and the seconds spent in its own steps."""
-    spent = 0.0
-    step: Any = coro.send
-    arg: Any = None
-    while True:
-        started = time.perf_counter()
-        try:
-            awaited = step(arg)
-        except StopIteration as done:
-            return done.value, spent + time.perf_counter() - started
-        spent += time.perf_counter() - started
-        try:
-            if awaited is None:  # a bare yield (asyncio.sleep(0)): let the loop turn once
-                await asyncio.sleep(0)
-            else:
-                # the coroutine's await marked the future as blocking it; awaiting it here
-                # needs the mark cleared, as a Task clears it when it takes a future over
-                awaited._asyncio_future_blocking = False
-                await awaited
-        except BaseException as e:  # its failure, or this task cancelled: the coroutine's
-            step, arg = coro.throw, e
-        else:
-            step, arg = coro.send, None
+    steps = _TimedSteps(coro)
+    result = await step_through(steps)
+    return result, steps.spent
