@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import pytest
 from confluent_kafka import ElectionType, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from broker.errors import ErrorCode
 from tests.cluster import wire_requests as w
-from tests.harness import BrokerProcess
 from tests.security.acl_helpers import (
-    ME,
-    admin,
     authz_args,
     binding,
-    create_acls,
     forget_admin_clients,  # noqa: F401 (autouse fixture)
+    secured_broker,
 )
 from tests.wire import WireClient
 
@@ -31,16 +28,9 @@ DENIED = E.cluster_authorization_failed
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
-    b = BrokerProcess(tmp_path_factory.mktemp("cluster-acls") / "broker", extra_args=authz_args(ME))
-    b.start()
-    try:
-        admin(b.bootstrap).create_topics([NewTopic("t", 1, 1)])["t"].result(15)
-        create_acls(b.bootstrap, [binding("CLUSTER", "kafka-cluster", "DESCRIBE")])
-        b.extra_args = authz_args("User:admin")
-        b.restart()
+    path = tmp_path_factory.mktemp("cluster-acls") / "broker"
+    with secured_broker(path, ["t"], [binding("CLUSTER", "kafka-cluster", "DESCRIBE")]) as b:
         yield b
-    finally:
-        b.kill()
 
 
 @pytest.fixture

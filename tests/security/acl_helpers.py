@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer
@@ -15,9 +16,12 @@ from confluent_kafka.admin import (
     AclOperation,
     AclPermissionType,
     AdminClient,
+    NewTopic,
     ResourcePatternType,
     ResourceType,
 )
+
+from tests.harness import BrokerProcess
 
 AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 ME = "User:ANONYMOUS"  # the principal of a plaintext connection
@@ -142,3 +146,29 @@ def consume(conf: dict, topic: str, group: str) -> int:
         raise AssertionError("nothing consumed within 20 s")
     finally:
         c.close()
+
+
+@contextlib.contextmanager
+def secured_broker(
+    path: Path,
+    topics: Sequence[str],
+    bindings: list[AclBinding],
+    prepare: Callable[[str], None] | None = None,
+) -> Iterator[BrokerProcess]:
+    """A broker with an authorizer where ANONYMOUS is an ordinary principal holding
+    ``bindings``: it starts with ANONYMOUS as a super user to create ``topics`` (one
+    partition each), run ``prepare`` and make the bindings, then restarts with another."""
+    b = BrokerProcess(path, extra_args=authz_args(ME))
+    b.start()
+    try:
+        if topics:
+            for f in admin(b.bootstrap).create_topics([NewTopic(t, 1, 1) for t in topics]).values():
+                f.result(15)
+        if prepare is not None:
+            prepare(b.bootstrap)
+        create_acls(b.bootstrap, bindings)
+        b.extra_args = authz_args("User:admin")
+        b.restart()
+        yield b
+    finally:
+        b.kill()

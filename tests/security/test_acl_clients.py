@@ -47,6 +47,7 @@ from tests.security.acl_helpers import (
     error_code,
     filter_of,
     forget_admin_clients,  # noqa: F401 (autouse fixture)
+    secured_broker,
 )
 from tests.security.acl_helpers import consume as _consume
 from tests.security.acl_helpers import produce as _produce
@@ -62,18 +63,8 @@ CAF = KafkaError.CLUSTER_AUTHORIZATION_FAILED
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
-    b = BrokerProcess(tmp_path_factory.mktemp("acl") / "broker", extra_args=authz_args(ME))
-    b.start()
-    try:
-        a = admin(b.bootstrap)
-        for f in a.create_topics([NewTopic(t, 1, 1) for t in TOPICS]).values():
-            f.result(15)
-        create_acls(b.bootstrap, [MANAGE])
-        b.extra_args = authz_args("User:admin")
-        b.restart()
+    with secured_broker(tmp_path_factory.mktemp("acl") / "broker", TOPICS, [MANAGE]) as b:
         yield b
-    finally:
-        b.kill()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import uuid
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import NewTopic
 from kio.index import load_request_schema
 
 from broker.errors import ErrorCode
@@ -22,11 +21,10 @@ from broker.security.acl import AclOperation
 from tests.harness import BrokerProcess
 from tests.security.acl_helpers import (
     ME,
-    admin,
     authz_args,
     binding,
-    create_acls,
     forget_admin_clients,  # noqa: F401 (autouse fixture)
+    secured_broker,
 )
 from tests.wire import WireClient
 
@@ -57,27 +55,20 @@ SETUP_ACLS = [
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
-    b = BrokerProcess(tmp_path_factory.mktemp("wire") / "broker", extra_args=authz_args(ME))
-    b.start()
-    try:
-        a = admin(b.bootstrap)
-        for f in a.create_topics([NewTopic(t, 1, 1) for t in ("t", "visible")]).values():
-            f.result(15)
-        p = Producer({"bootstrap.servers": b.bootstrap})
+    def prepare(bootstrap: str) -> None:
+        p = Producer({"bootstrap.servers": bootstrap})
         for topic in ("t", "visible"):
             p.produce(topic, b"x")
         assert p.flush(15) == 0
-        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "g"})
+        c = Consumer({"bootstrap.servers": bootstrap, "group.id": "g"})
         c.commit(
             offsets=[TopicPartition("t", 0, 1), TopicPartition("visible", 0, 1)], asynchronous=False
         )
         c.close()
-        create_acls(b.bootstrap, SETUP_ACLS)
-        b.extra_args = authz_args("User:admin")
-        b.restart()
+
+    path = tmp_path_factory.mktemp("wire") / "broker"
+    with secured_broker(path, ["t", "visible"], SETUP_ACLS, prepare) as b:
         yield b
-    finally:
-        b.kill()
 
 
 @pytest.fixture

@@ -8,42 +8,27 @@ import uuid
 
 import pytest
 from confluent_kafka import KafkaException, Producer
-from confluent_kafka.admin import NewTopic
 from kio.index import load_request_schema
 from kio.schema.errors import ErrorCode as E
 
 from broker.handlers.context import make
-from tests.harness import BrokerProcess
 from tests.security.acl_helpers import (
-    ME,
-    admin,
-    authz_args,
     binding,
-    create_acls,
     forget_admin_clients,  # noqa: F401 (autouse fixture)
+    secured_broker,
 )
 from tests.wire import WireClient
 
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
-    b = BrokerProcess(tmp_path_factory.mktemp("txn-acl") / "broker", extra_args=authz_args(ME))
-    b.start()
-    try:
-        admin(b.bootstrap).create_topics([NewTopic("out", 1, 1)])["out"].result(15)
-        create_acls(
-            b.bootstrap,
-            [
-                binding("TRANSACTIONAL_ID", "tx-ok", "WRITE"),
-                binding("TOPIC", "out", "WRITE"),
-                binding("GROUP", "readable", "READ"),
-            ],
-        )
-        b.extra_args = authz_args("User:admin")
-        b.restart()
+    bindings = [
+        binding("TRANSACTIONAL_ID", "tx-ok", "WRITE"),
+        binding("TOPIC", "out", "WRITE"),
+        binding("GROUP", "readable", "READ"),
+    ]
+    with secured_broker(tmp_path_factory.mktemp("txn-acl") / "broker", ["out"], bindings) as b:
         yield b
-    finally:
-        b.kill()
 
 
 def test_write_on_the_id_and_topic_lets_a_transaction_run(secured):
