@@ -6,20 +6,29 @@ DescribeProducers by each partition's leader), so a command talks to several bro
 run. :class:`BrokerSessions` opens one authenticated connection per broker address on first
 use (same security settings as every kctl client), asks ApiVersions once, and closes them all
 at the end. :meth:`BrokerSession.version` picks the highest version both sides speak, or
-raises :class:`Unsupported` naming the API and the broker.
+raises :class:`Unsupported` naming the API and the broker. :func:`guarded` turns what such
+requests raise into kctl's one-line errors.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from confluent_kafka import KafkaException
 from kio.schema.api_versions.v2.request import ApiVersionsRequest
 
-from kctl.kafka_wire import Connection, check, connect
+from kctl.client import kafka_error, unsupported
+from kctl.console import ExitCode, KctlError
+from kctl.kafka_wire import Connection, WireError, check, connect
+
+if TYPE_CHECKING:
+    from kctl.client import Cluster
+
+T = TypeVar("T")
 
 
 class Unsupported(Exception):
@@ -101,3 +110,36 @@ class BrokerSessions:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def answer_error(e: WireError, what: str) -> KctlError:
+    """An error code in an answer, as confluent-kafka's errors map."""
+    return kafka_error(KafkaException(e.error), what)
+
+
+def guarded(
+    what: str,
+    call: Callable[[], T],
+    wire_error: Callable[[WireError, str], KctlError] = answer_error,
+) -> T:
+    """Run wire requests; a missing API (exit 9), an error answer or a lost broker as
+    one-line KctlErrors saying ``what`` failed."""
+    try:
+        return call()
+    except Unsupported as e:
+        raise unsupported(what, str(e)) from e
+    except WireError as e:
+        raise wire_error(e, what) from e
+    except (OSError, ConnectionError) as e:  # socket timeouts are OSErrors too
+        raise KctlError(f"{what}: {str(e) or 'timed out'}", ExitCode.UNREACHABLE) from e
+
+
+def with_bootstrap(cluster: Cluster, what: str, call: Callable[[BrokerSession], T]) -> T:
+    """``call`` with a session to the first bootstrap broker that answers (for an API any
+    broker answers), guarded."""
+
+    def run() -> T:
+        with BrokerSessions(cluster.config(), cluster.timeout) as sessions:
+            return call(sessions.bootstrap())
+
+    return guarded(what, run)

@@ -11,13 +11,11 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import KafkaException
 from kio.index import load_request_schema
 
-from kctl.broker_sessions import BrokerSessions, Unsupported
-from kctl.client import Cluster, kafka_error, unsupported
-from kctl.console import ExitCode, KctlError
-from kctl.kafka_wire import WireError, check
+from kctl.broker_sessions import BrokerSession, with_bootstrap
+from kctl.client import Cluster
+from kctl.kafka_wire import check
 
 DESCRIBE_QUORUM = 55
 METADATA_TOPIC = "__cluster_metadata"
@@ -45,21 +43,15 @@ class Quorum:
 
 def describe(cluster: Cluster) -> Quorum:
     """Ask a bootstrap broker; failures as one-line KctlErrors (exit 9 without the API)."""
-    try:
-        with BrokerSessions(cluster.config(), cluster.timeout) as sessions:
-            session = sessions.bootstrap()
-            version = session.version(DESCRIBE_QUORUM, "DescribeQuorum", 0, 2)
-            answer = session.request(_request(version))
-    except Unsupported as e:
-        raise unsupported(WHAT, str(e)) from e
-    except (OSError, ConnectionError) as e:  # socket timeouts are OSErrors too
-        raise KctlError(f"{WHAT}: {str(e) or 'timed out'}", ExitCode.UNREACHABLE) from e
-    try:
-        check(answer.error_code, getattr(answer, "error_message", None))
-        [partition] = [p for t in answer.topics for p in t.partitions]
-        check(partition.error_code, getattr(partition, "error_message", None))
-    except WireError as e:
-        raise kafka_error(KafkaException(e.error), WHAT) from e
+    return with_bootstrap(cluster, WHAT, _describe)
+
+
+def _describe(session: BrokerSession) -> Quorum:
+    version = session.version(DESCRIBE_QUORUM, "DescribeQuorum", 0, 2)
+    answer = session.request(_request(version))
+    check(answer.error_code, getattr(answer, "error_message", None))
+    [partition] = [p for t in answer.topics for p in t.partitions]
+    check(partition.error_code, getattr(partition, "error_message", None))
     return _quorum(partition, getattr(answer, "nodes", ()))
 
 

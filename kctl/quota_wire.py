@@ -3,30 +3,23 @@
 
 Any broker answers both (Kafka forwards alterations to its controller), so one session with
 the first bootstrap server that answers is enough. Each call picks the highest version both
-sides speak (v1 is v0 made flexible). Failures become one-line KctlErrors: a broker without
-the API exits 9, an error code in the answer maps as confluent-kafka's errors do.
+sides speak (v1 is v0 made flexible). Callers run these under
+broker_sessions.with_bootstrap, which makes failures one-line KctlErrors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from confluent_kafka import KafkaException
 from kio.schema.alter_client_quotas.v0 import request as alter_v0
 from kio.schema.alter_client_quotas.v1 import request as alter_v1
 from kio.schema.describe_client_quotas.v0 import request as describe_v0
 from kio.schema.describe_client_quotas.v1 import request as describe_v1
 from kio.static.primitive import f64, i8
 
-from kctl.broker_sessions import BrokerSession, BrokerSessions, Unsupported
-from kctl.client import Cluster, kafka_error, unsupported
-from kctl.console import ExitCode, KctlError
-from kctl.kafka_wire import WireError, check
+from kctl.broker_sessions import BrokerSession
+from kctl.kafka_wire import check
 from kctl.quota_model import EntitySpec, Parts, QuotaOp
-
-T = TypeVar("T")
 
 DESCRIBE_CLIENT_QUOTAS, ALTER_CLIENT_QUOTAS = 48, 49
 MATCH_EXACT, MATCH_DEFAULT = 0, 1
@@ -80,14 +73,3 @@ def alter_version(session: BrokerSession) -> int:
     return session.version(ALTER_CLIENT_QUOTAS, "AlterClientQuotas", 0, 1)
 
 
-def run(cluster: Cluster, what: str, call: Callable[[BrokerSession], T]) -> T:
-    """``call`` with a session to a bootstrap broker; failures as one-line KctlErrors."""
-    try:
-        with BrokerSessions(cluster.config(), cluster.timeout) as sessions:
-            return call(sessions.bootstrap())
-    except Unsupported as e:
-        raise unsupported(what, str(e)) from e
-    except WireError as e:
-        raise kafka_error(KafkaException(e.error), what) from e
-    except (OSError, ConnectionError) as e:  # socket timeouts are OSErrors too
-        raise KctlError(f"{what}: {str(e) or 'timed out'}", ExitCode.UNREACHABLE) from e

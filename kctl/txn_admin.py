@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from confluent_kafka import KafkaException
 from kio.schema.errors import ErrorCode
 
-from kctl import txn_wire
-from kctl.broker_sessions import BrokerSessions, Unsupported
-from kctl.client import BrokerInfo, Cluster, kafka_error, unsupported
+from kctl import broker_sessions, txn_wire
+from kctl.broker_sessions import BrokerSessions
+from kctl.client import BrokerInfo, Cluster
 from kctl.console import ExitCode, KctlError
 from kctl.kafka_wire import WireError
 from kctl.txn_wire import Description, Listing, ProducerInfo
@@ -46,7 +45,7 @@ def wire_error(e: WireError, what: str, subject: str = "") -> KctlError:
         except ValueError:
             name = f"error code {code}"
         return KctlError(f"{what}: {name}", ExitCode.ERROR)
-    return kafka_error(KafkaException(e.error), what)
+    return broker_sessions.answer_error(e, what)
 
 
 def _retriable(e: WireError) -> bool:
@@ -54,15 +53,8 @@ def _retriable(e: WireError) -> bool:
 
 
 def guarded(what: str, call: Callable[[], T]) -> T:
-    """Run wire requests; a missing API, an error answer or a lost broker as KctlErrors."""
-    try:
-        return call()
-    except Unsupported as e:
-        raise unsupported(what, str(e)) from e
-    except WireError as e:
-        raise wire_error(e, what) from e
-    except (OSError, ConnectionError) as e:  # socket timeouts are OSErrors too
-        raise KctlError(f"{what}: {str(e) or 'timed out'}", ExitCode.UNREACHABLE) from e
+    """broker_sessions.guarded, naming a transactional id that does not exist."""
+    return broker_sessions.guarded(what, call, wire_error)
 
 
 def _sessions(cluster: Cluster) -> BrokerSessions:

@@ -76,14 +76,15 @@ def register(app: typer.Typer) -> None:
           kctl quotas describe --user alice
           kctl quotas describe --client-default --exact -o json
         """
-        from kctl import quota_wire  # with kio: loaded only when a quotas command runs
+        # with kio: loaded only when a quotas command runs
+        from kctl import broker_sessions, quota_wire
 
         s = settings(ctx)
         spec = EntitySpec.of(user=user, user_default=user_default, client_id=client_id,
                              client_default=client_default, ip=ip, ip_default=ip_default)
         cluster = connect(s)
         cluster.check_reachable()
-        found = quota_wire.run(
+        found = broker_sessions.with_bootstrap(
             cluster, "describe client quotas",
             lambda session: quota_wire.describe(session, spec, strict=exact))
         docs = describe_docs([(d.parts, d.quotas) for d in found])
@@ -129,7 +130,7 @@ def register(app: typer.Typer) -> None:
           kctl quotas alter --user-default --client-id batch --add consumer_byte_rate=2097152
           kctl quotas alter --client-default --delete request_percentage --dry-run
         """
-        from kctl import quota_wire
+        from kctl import broker_sessions, quota_wire
         from kctl.kafka_wire import WireError
 
         s = settings(ctx)
@@ -157,7 +158,8 @@ def register(app: typer.Typer) -> None:
             quota_wire.alter(session, spec, ops, validate_only=dry_run)
             return now[0].quotas if now else {}
 
-        current = quota_wire.run(cluster, f"alter quotas of {spec.text()}", change)
+        what = f"alter quotas of {spec.text()}"
+        current = broker_sessions.with_bootstrap(cluster, what, change)
         rows = [_change_row(spec, op, current, applied=not dry_run) for op in ops]
         if s.output == "table":
             title = "planned (dry run, nothing changed):" if dry_run else "applied:"
