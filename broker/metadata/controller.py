@@ -22,7 +22,7 @@ from broker.config import DEFINITIONS, BrokerConfig, ConfigError, render
 from broker.errors import ErrorCode, KafkaError
 from broker.metadata import records as mr
 from broker.metadata.elections import ElectionType, TopicElections, elect
-from broker.metadata.image import MetadataImage, TopicImage
+from broker.metadata.image import MetadataImage, PartitionImage, TopicImage
 from broker.metadata.reassignments import OngoingReassignment, check_target
 from broker.metadata.store import MetadataStore
 from broker.metadata.topic_config import (
@@ -277,15 +277,8 @@ class Controller:
     def _election(
         self, image: MetadataImage, name: str, index: int, election: ElectionType
     ) -> mr.PartitionChangeRecord:
-        topic = image.topics_by_name.get(name)
-        if topic is None:
-            raise KafkaError(ErrorCode.unknown_topic_or_partition, f"topic {name} does not exist")
-        partition = topic.partitions.get(index)
-        if partition is None:
-            raise KafkaError(
-                ErrorCode.unknown_topic_or_partition, f"partition {name}-{index} does not exist"
-            )
-        change = elect(partition, election, self.brokers)
+        topic = _topic_in(image, name)
+        change = elect(_partition_of(topic, index), election, self.brokers)
         return mr.PartitionChangeRecord(topic.topic_id, index, leader=change.leader, isr=change.isr)
 
     def alter_reassignment(self, name: str, index: int, replicas: list[int] | None) -> None:
@@ -294,11 +287,7 @@ class Controller:
         A target equal to the current replicas completes at once; on one node no other
         target passes the checks, and none is ever in progress to cancel.
         """
-        partition = self._topic(name).partitions.get(index)
-        if partition is None:
-            raise KafkaError(
-                ErrorCode.unknown_topic_or_partition, f"partition {name}-{index} does not exist"
-            )
+        partition = _partition_of(self._topic(name), index)
         if replicas is None:
             raise KafkaError(
                 ErrorCode.no_reassignment_in_progress,
@@ -384,10 +373,7 @@ class Controller:
         return self.store.image
 
     def _topic(self, name: str) -> TopicImage:
-        topic = self.image.topics_by_name.get(name)
-        if topic is None:
-            raise KafkaError(ErrorCode.unknown_topic_or_partition, f"topic {name} does not exist")
-        return topic
+        return _topic_in(self.image, name)
 
     def _check_collision(self, name: str) -> None:
         # Kafka's metrics replace '.' with '_', so such pairs of names cannot coexist.
@@ -625,6 +611,22 @@ class Controller:
         if recs:
             self._commit(list(recs), validate_only)
         return outcomes
+
+
+def _topic_in(image: MetadataImage, name: str) -> TopicImage:
+    topic = image.topics_by_name.get(name)
+    if topic is None:
+        raise KafkaError(ErrorCode.unknown_topic_or_partition, f"topic {name} does not exist")
+    return topic
+
+
+def _partition_of(topic: TopicImage, index: int) -> PartitionImage:
+    partition = topic.partitions.get(index)
+    if partition is None:
+        raise KafkaError(
+            ErrorCode.unknown_topic_or_partition, f"partition {topic.name}-{index} does not exist"
+        )
+    return partition
 
 
 def _unique(ops: list[Op]) -> list[Op]:
