@@ -46,9 +46,7 @@ class SampledRate:
 
     def rate(self, now_ms: int) -> float:
         """Per second."""
-        self._purge(now_ms)
-        total = sum(s.value for s in self._kept)
-        return total / (self.window_size(now_ms) / 1000)
+        return self._per_second(self.window_size(now_ms))
 
     def window_size(self, now_ms: int) -> int:
         """The milliseconds the rate is measured over (at least 1)."""
@@ -63,11 +61,16 @@ class SampledRate:
 
     def throttle_ms(self, bound: float, now_ms: int) -> int:
         """0 within ``bound`` (per second), else the delay that brings the rate back to it."""
-        observed = self.rate(now_ms)
+        window = self.window_size(now_ms)
+        observed = self._per_second(window)
         if observed <= bound:
             return 0
-        delay = (observed - bound) / bound * self.window_size(now_ms)
+        delay = (observed - bound) / bound * window
         return math.floor(delay + 0.5)  # Java's Math.round
+
+    def _per_second(self, window_ms: int) -> float:
+        """The kept sum over ``window_ms`` (window_size, which purges first)."""
+        return sum(s.value for s in self._kept) / (window_ms / 1000)
 
     def idle_since(self) -> int:
         """When a value was last recorded (ms)."""
