@@ -28,6 +28,10 @@ def refill(table: DataTable, rows: Iterable[tuple[str, Sequence[object]]]) -> No
         keys.append(key)
     if selected in keys:
         table.move_cursor(row=keys.index(selected), animate=False)
+    # DataTable measures new rows' columns on its next idle pass; refilled from a worker's
+    # callback it could miss one, leaving columns at their headers' width (the tail cut
+    # "k[/]" to "k[/" in about one run in five). A layout refresh brings that pass.
+    table.refresh(layout=True)
 
 
 def selected_key(table: DataTable) -> str | None:
