@@ -16,6 +16,7 @@ from pathlib import Path
 
 from broker.allocator import keep_request_buffers
 from broker.config import ConfigError, load_config, parse_listener
+from broker.fd_limit import raise_open_files_limit
 from broker.security.credentials import parse_add_scram
 
 
@@ -98,6 +99,7 @@ def run(
         print(f"broker: error: --add-scram {e}", file=sys.stderr)
         return 2
     keep_request_buffers()
+    raise_open_files_limit()
     try:
         import uvloop
     except ImportError:

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from broker.config import BrokerConfig
 from broker.errors import ErrorCode, KafkaError
+from broker.fd_limit import FILES_PER_PARTITION, headroom
 from broker.group.coordinator import CoordinatorConfig, GroupCoordinator
 from broker.group.offsets_topic import OffsetsTopic
 from broker.group.timers import LoopScheduler
 from broker.log.cleaner import CleanerConfig, LogCleaner
 from broker.log.dir_lock import DirLock
+from broker.log.index_file import IndexFile
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager, TopicPartition
 from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("broker")
 
 FLUSH_CHECK_INTERVAL_S = 0.1
+OFFLINE_RETRY_S = 5.0  # how often partitions that failed to open are tried again
 
 
 class Broker:
@@ -65,6 +68,9 @@ class Broker:
         self.connections: set[Connection] = set()
         self.metrics = Metrics()
         self.partitions: dict[tuple[str, int], Partition] = {}
+        # partitions whose log could not be opened (out of open files, a disk error), with
+        # the error: served as KAFKA_STORAGE_ERROR and retried until they open
+        self.offline: dict[tuple[str, int], str] = {}
         self._tasks: list[asyncio.Task] = []
         self.cleaner: LogCleaner | None = None  # compaction (log.cleaner.enable)
         self.retention: RetentionTask | None = None  # set up in start()
@@ -200,12 +206,26 @@ class Broker:
         gc.freeze()
 
     async def _flush_loop(self) -> None:
+        failing = None  # the error of the last pass: logged once, not ten times a second
+        next_retry = 0.0
         while True:
             await asyncio.sleep(FLUSH_CHECK_INTERVAL_S)
             try:
                 self.logs.flush_due(int(time.time() * 1000))
-            except OSError:
-                log.exception("periodic flush failed")
+            except OSError as e:
+                if str(e) != failing:
+                    log.exception("periodic flush failed")
+                    failing = str(e)
+            else:
+                if failing is not None:
+                    log.info("periodic flush works again")
+                    failing = None
+            if self.offline and time.monotonic() >= next_retry:
+                next_retry = time.monotonic() + OFFLINE_RETRY_S
+                for name in {name for name, _ in self.offline}:
+                    topic = self.topic(name)
+                    if topic is not None:
+                        self._open_topic(topic)
 
     def _retention_policy(self, topic_name: str) -> RetentionPolicy | None:
         """Retention settings of a topic, read at each pass (so AlterConfigs applies)."""
@@ -258,6 +278,13 @@ class Broker:
     def partition(self, topic: str | None, index: int) -> Partition | None:
         return self.partitions.get((topic, index))  # type: ignore[arg-type]
 
+    def missing_partition(self, topic: str, index: int) -> KafkaError:
+        """The error for a partition ``partition()`` did not find: offline, or unknown."""
+        error = self.offline.get((topic, index))
+        if error is not None:
+            return KafkaError(ErrorCode.kafka_storage_error, f"{topic}-{index} is offline: {error}")
+        return KafkaError(ErrorCode.unknown_topic_or_partition, f"{topic}-{index} does not exist")
+
     def auto_create_topic(self, name: str) -> TopicImage:
         topic = self.controller.create_topic(name, -1, -1, {})
         log.info("auto-created topic %s with %d partition(s)", name, len(topic.partitions))
@@ -289,6 +316,8 @@ class Broker:
         if deleted and self.groups is not None:
             # committed offsets of a deleted topic must not resurface if it is recreated
             self.groups.remove_offsets_of_topics({topic for topic, _ in deleted})
+        for key in [k for k in self.offline if k not in live]:
+            del self.offline[key]
         for key in deleted:
             partition = self.partitions.pop(key, None)
             if partition is not None:
@@ -319,6 +348,7 @@ class Broker:
 
     def _open_topic(self, topic: TopicImage) -> None:
         log_config, settings = self.topic_settings(topic)
+        files = _UNCOUNTED
         for index, image in topic.partitions.items():
             key = (topic.name, index)
             existing = self.partitions.get(key)
@@ -327,18 +357,42 @@ class Broker:
                 existing.log.update_config(log_config)
                 existing.leader_epoch = image.leader_epoch
                 continue
-            plog = self.logs.get_or_create(topic.name, index, log_config)
-            self.partitions[key] = Partition(
-                topic=topic.name,
-                index=index,
-                topic_id=topic.topic_id,
-                log=plog,
-                leader=image.leader,
-                replicas=list(image.replicas),
-                isr=list(image.isr),
-                leader_epoch=image.leader_epoch,
-                settings=settings,
-            )
+            if files is _UNCOUNTED:  # counted once per topic, and only when one is opened
+                # each open partition may still open its active segment's two index files
+                files = headroom(2 * len(self.partitions) - IndexFile.held)
+            if files is not None:
+                if files < FILES_PER_PARTITION:
+                    self._set_offline(key, "too few open files left: raise `ulimit -n`")
+                    continue
+                files -= FILES_PER_PARTITION
+            try:
+                plog = self.logs.get_or_create(topic.name, index, log_config)
+                partition = Partition(
+                    topic=topic.name,
+                    index=index,
+                    topic_id=topic.topic_id,
+                    log=plog,
+                    leader=image.leader,
+                    replicas=list(image.replicas),
+                    isr=list(image.isr),
+                    leader_epoch=image.leader_epoch,
+                    settings=settings,
+                )
+            except OSError as e:
+                # one partition's failure must not keep the others (or later topics) closed
+                self._set_offline(key, f"cannot open its log: {e}")
+                continue
+            if self.offline.pop(key, None) is not None:
+                log.info("partition %s-%d is online", *key)
+            self.partitions[key] = partition
+
+    def _set_offline(self, key: tuple[str, int], reason: str) -> None:
+        if key not in self.offline:
+            log.error("partition %s-%d is offline: %s", *key, reason)
+        self.offline[key] = reason
+
+
+_UNCOUNTED = object()
 
 
 def _first(value) -> str:

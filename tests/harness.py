@@ -64,6 +64,8 @@ class BrokerProcess:
     # free port of its own; their protocols come from listener.security.protocol.map.
     extra_listeners: list[str] = field(default_factory=list)
     listener_ports: dict[str, int] = field(default_factory=dict)
+    # (soft, hard) open-files limit to start the broker under, as `ulimit -n` would set it
+    open_files: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         for name in self.extra_listeners:
@@ -81,7 +83,12 @@ class BrokerProcess:
         custom = os.environ.get("KCTL_TEST_BROKER_CMD")
         if custom:
             return shlex.split(custom.format(port=self.port, data=self.data_dir))
+        limit = []
+        if self.open_files is not None:
+            soft, hard = self.open_files
+            limit = ["sh", "-c", f'ulimit -Sn {soft} && ulimit -Hn {hard} && exec "$@"', "sh"]
         return [
+            *limit,
             sys.executable,
             "-m",
             "broker",

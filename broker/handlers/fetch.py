@@ -111,11 +111,13 @@ def _read(ctx, request):
                 if name is not None and not readable:
                     raise KafkaError(ErrorCode.topic_authorization_failed)
                 if partition is None:
-                    raise KafkaError(
-                        ErrorCode.unknown_topic_id
-                        if by_id and name is None
-                        else ErrorCode.unknown_topic_or_partition
-                    )
+                    if name is None:
+                        raise KafkaError(
+                            ErrorCode.unknown_topic_id
+                            if by_id
+                            else ErrorCode.unknown_topic_or_partition
+                        )
+                    raise broker.missing_partition(name, fp.partition)
                 partition.check_leader_epoch(getattr(fp, "current_leader_epoch", -1))
                 hw = partition.high_watermark
                 lso = partition.last_stable_offset

@@ -108,7 +108,9 @@ def _topic(ctx, topic, with_ops: bool):
                 leader_epoch=image.leader_epoch,
                 replica_nodes=tuple(image.replicas),
                 isr_nodes=tuple(image.isr),
-                offline_replicas=(),
+                offline_replicas=(ctx.broker.node_id,)
+                if (topic.name, index) in ctx.broker.offline
+                else (),
             )
         )
     return ctx.make(

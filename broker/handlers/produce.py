@@ -49,10 +49,7 @@ async def handle(ctx, request):
                     raise KafkaError(ErrorCode.topic_authorization_failed, "Write denied")
                 partition = broker.partition(topic_data.name, pd.index)
                 if partition is None:
-                    raise KafkaError(
-                        ErrorCode.unknown_topic_or_partition,
-                        f"{topic_data.name}-{pd.index} does not exist",
-                    )
+                    raise broker.missing_partition(topic_data.name, pd.index)
                 if pd.records is None:
                     raise KafkaError(ErrorCode.invalid_record, "no records in the produce request")
                 result = broker.produce(partition, pd.records, acks)
@@ -69,9 +66,10 @@ async def handle(ctx, request):
                             batch_index_error_message=message,
                         ),
                     )
-                if code not in (
+                if code not in (  # logged elsewhere, or the client's own mistake
                     ErrorCode.unknown_topic_or_partition,
                     ErrorCode.topic_authorization_failed,
+                    ErrorCode.kafka_storage_error,
                 ):
                     log.info("produce to %s-%d refused: %s", topic_data.name, pd.index, message)
             parts.append(

@@ -8,6 +8,10 @@ from pathlib import Path
 
 
 class IndexFile:
+    # index files open in this process: the broker's open-files budget counts those that
+    # active segments have yet to open (broker/fd_limit.py)
+    held = 0
+
     def __init__(self, path: Path, base_offset: int, max_bytes: int, entry_size: int) -> None:
         self.path = path
         self.base_offset = base_offset
@@ -17,6 +21,7 @@ class IndexFile:
     def _open(self) -> int:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            IndexFile.held += 1
         return self._fd
 
     def flush(self) -> None:
@@ -27,3 +32,4 @@ class IndexFile:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+            IndexFile.held -= 1

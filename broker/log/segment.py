@@ -161,6 +161,9 @@ class LogSegment:
         seg._time_index = TimeIndex(seg.time_index_path, base_offset, index_max_bytes)
         seg._offset_index.replace([])
         seg._time_index.replace([])
+        # their files exist, empty; a handle is taken at the first entry, so an idle partition
+        # holds one open file rather than three
+        seg.close_indexes()
         seg._state = IndexState()
         return seg
 
