@@ -88,6 +88,14 @@ def exit_code_for(err: KafkaError) -> ExitCode:
     return ExitCode.ERROR
 
 
+def throwaway_group_refused(err: KafkaError) -> bool:
+    """Whether ``err`` only says the principal may not use the made-up group.id of a
+    consumer that assign()s partitions (librdkafka requires a group.id and looks up its
+    coordinator anyway). Reading needs no group, so on a cluster with ACLs, a consumer with
+    Read on the topic but no ACL on that group must not stop for this."""
+    return err.code() == KafkaError.GROUP_AUTHORIZATION_FAILED and not err.fatal()
+
+
 def unsupported(what: str, detail: str) -> KctlError:
     """The one error shape for an API the cluster does not have, whichever command hit it."""
     # librdkafka prefixes its reason with what it was doing ("... worker failed to send

@@ -15,6 +15,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
+from kctl.client import throwaway_group_refused
 from kctl.consume_progress import Progress
 from kctl.offsets import BEGINNING, END, OffsetSpec, resolve_end, resolve_start
 from kctl.record import CREATE_TIME, LOG_APPEND_TIME, Record
@@ -223,6 +224,8 @@ class ConsumeRun:
     def _on_error(self, msg: Any, err: KafkaError) -> None:
         if err.code() == KafkaError._PARTITION_EOF:
             self.progress.at_eof((msg.topic(), msg.partition()), msg.offset())
+            return
+        if not self.request.group and throwaway_group_refused(err):
             return
         if err.fatal() or err.code() in (
             KafkaError.UNKNOWN_TOPIC_OR_PART,

@@ -19,6 +19,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
+from kctl.client import throwaway_group_refused
 from kctl.perf_stats import PerfSummary, summarize
 
 POLL_SECONDS = 0.2
@@ -132,6 +133,8 @@ def run_consume(
                 continue
             if msg.error():
                 if msg.error().code() == KafkaError._PARTITION_EOF:
+                    continue
+                if throwaway_group_refused(msg.error()):
                     continue
                 raise KafkaException(msg.error())
             if first is None:
