@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +19,14 @@ _STRING_FIELDS = (
     "bootstrap", "security_protocol", "sasl_mechanism", "sasl_username", "password_env",
     "password_file", "ssl_ca", "ssl_cert", "ssl_key",
 )
+# Fields naming a file: kept absolute, since later commands run from other directories.
+_PATH_FIELDS = ("password_file", "ssl_ca", "ssl_cert", "ssl_key")
+
+
+def _absolute(path: str) -> str:
+    """``path`` as given to `profile set`, relative to where it ran; ``~`` stays for
+    expansion when connecting."""
+    return path if path.startswith("~") or os.path.isabs(path) else os.path.abspath(path)
 
 
 def _load() -> profiles.Config:
@@ -159,7 +168,9 @@ def register(app: typer.Typer) -> None:
             "password_env": password_env, "password_file": password_file,
             "ssl_ca": ssl_ca, "ssl_cert": ssl_cert, "ssl_key": ssl_key,
         }
-        changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        changes: dict[str, Any] = {
+            k: _absolute(v) if k in _PATH_FIELDS else v for k, v in given.items() if v is not None
+        }
         # A password has one source: setting one reference drops the other.
         if password_env:
             changes["password_file"] = None

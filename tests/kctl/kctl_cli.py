@@ -50,10 +50,12 @@ class Kctl:
         return env
 
     def run(
-        self, *args: str, input: str | None = None, timeout: float = 60, **env: str
+        self, *args: str, input: str | None = None, timeout: float = 60,
+        cwd: Path | None = None, **env: str,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*KCTL, *args],
+            cwd=cwd,
             input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
             capture_output=True,

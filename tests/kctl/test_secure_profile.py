@@ -126,6 +126,21 @@ def test_password_file_works_too(kctl, tmp_path):
     no_secret(r)
 
 
+def test_relative_paths_in_a_profile_work_from_any_directory(kctl, pki, tmp_path):
+    # `profile set` ran where ca.pem and pw are; later commands run elsewhere.
+    (pki.ca_pem.parent / "pw").write_text(PASSWORD + "\n")
+    r = kctl.run("profile", "set", "secure", "--ssl-ca", pki.ca_pem.name, "--password-file",
+                 "pw", cwd=pki.ca_pem.parent)
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(kctl.run("profile", "show", "secure", "-o", "json").stdout)
+    assert shown["ssl_ca"] == str(pki.ca_pem)
+    assert shown["password_file"] == str(pki.ca_pem.parent / "pw")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = kctl.run("topics", "list", "-o", "json", cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+
+
 def test_a_wrong_password_is_one_line_and_denied(kctl):
     for args in (["topics", "list"], ["acls", "list"], ["groups", "list"]):
         r = kctl.run(*args, "--timeout", "5", **{PW_VAR: WRONG})
