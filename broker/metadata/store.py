@@ -145,15 +145,13 @@ class MetadataStore:
                 self._truncate_tail(pos, len(data) - pos, e)
                 break
             try:
-                decoded = [mr.decode(rec.value or b"") for rec in batch.records]
-                staged = self.image.copy()
-                for rec in decoded:
-                    staged.apply(rec)
+                # applied in place, not staged: a batch that does not apply stops the start-up
+                for rec in batch.records:
+                    self.image.apply(mr.decode(rec.value or b""))
             except mr.MetadataRecordError as e:
                 raise MetadataStoreError(
                     f"{self.path}: intact batch at offset {h.base_offset} cannot be replayed: {e}"
                 ) from None
-            self.image = staged
             self.next_offset = h.next_offset
             pos += h.size
         self._size = pos

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 
 import pytest
 
@@ -120,3 +121,45 @@ def test_copy_is_independent_and_keeps_configs_shared_with_topics():
     clone.apply(mr.ConfigRecord(mr.TOPIC_RESOURCE, "a", "retention.ms", "9"))
     assert clone.topics_by_name["a"].configs == {"retention.ms": "9"}
     assert image.topics_by_name["a"].configs == {"retention.ms": "5"}
+
+
+def test_copy_covers_every_kind_of_state_and_shares_nothing_mutable():
+    image = image_with_topic()
+    for rec in [
+        mr.ConfigRecord(mr.BROKER_RESOURCE, "", "log.retention.ms", "7"),
+        mr.ProducerIdsRecord(1, 1000),
+        mr.FeatureLevelRecord("metadata.version", 7),
+        mr.UserScramCredentialRecord("u", 1, b"s", b"k", b"v", 4096),
+        mr.AccessControlEntryRecord(A, 2, "a", 3, "User:x", "*", 3, 3),
+        mr.ClientQuotaRecord((("user", "u"),), "producer_byte_rate", 1024.0),
+    ]:
+        image.apply(rec)
+    # a new field must be copied too: this list is the reminder
+    assert [f.name for f in fields(MetadataImage)] == [
+        "topics_by_name",
+        "topics_by_id",
+        "broker_configs",
+        "next_producer_id",
+        "features",
+        "topic_configs",
+        "scram_credentials",
+        "acls",
+        "client_quotas",
+    ]
+    before = image.copy()
+    assert before == image
+    clone = image.copy()
+    assert clone.topics_by_id[A] is clone.topics_by_name["a"]
+    for rec in [
+        mr.PartitionChangeRecord(A, 0, leader=2, isr=(2,), replicas=(2,)),
+        mr.PartitionRecord(A, 2, (1,), (1,), 1),
+        mr.ConfigRecord(mr.BROKER_RESOURCE, "", "log.retention.ms", "8"),
+        mr.ProducerIdsRecord(1, 2000),
+        mr.FeatureLevelRecord("metadata.version", 8),
+        mr.UserScramCredentialRecord("u", 2, b"s", b"k", b"v", 4096),
+        mr.RemoveAccessControlEntryRecord(A),
+        mr.ClientQuotaRecord((("user", "u"),), "consumer_byte_rate", 2048.0),
+        mr.RemoveTopicRecord(A),
+    ]:
+        clone.apply(rec)
+    assert image == before
