@@ -723,10 +723,12 @@ def _recover(
 ) -> list[LogSegment]:
     started = time.monotonic()
     result = recovery.recover(segments, start, directory.name, log_start)
+    learned = False
     for epoch, offset in result.epochs:
         if epoch > epochs.latest_epoch:
-            epochs.assign(epoch, offset, persist=False)
-    epochs.persist()
+            learned |= epochs.assign(epoch, offset, persist=False)
+    if learned:  # else the file holds what was loaded (two fsyncs per partition saved)
+        epochs.persist()
     if result.deleted_segments:
         fsync_dir(directory)
     log.info(
