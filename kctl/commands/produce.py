@@ -22,6 +22,7 @@ from kctl.name_args import given_once
 from kctl.options import global_options, require_writable, settings
 from kctl.output import print_doc
 from kctl.record import Record
+from kctl.stop_signal import SigtermStops, Terminated
 
 ACKS = ("0", "1", "all")
 COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
@@ -62,7 +63,7 @@ class Target:
 class ProduceOutcome:
     stats: DeliveryStats
     error: JsonlError | None = None  # a malformed input line stopped the input early
-    interrupted: bool = False  # Ctrl-C stopped the input
+    stopped: int | None = None  # exit code when Ctrl-C (130) or SIGTERM (143) stopped it
 
 
 def _binary_lines(path: Path | None) -> Iterator[bytes]:
@@ -81,21 +82,29 @@ def produce_records(
     flush_timeout: float,
     after_each: Any = None,
 ) -> ProduceOutcome:
-    """Send records as they come; on bad input or Ctrl-C stop there, but still wait for the
-    delivery reports of everything already sent, so the summary and exit code are true."""
+    """Send records as they come; on bad input, Ctrl-C or SIGTERM stop there, but still wait
+    for the delivery reports of everything already sent, so the summary and exit code are
+    true (`timeout 60 kctl produce ...` must not drop what librdkafka still holds)."""
     sender = Sender(producer, rate=rate)
     outcome = ProduceOutcome(sender.stats)
-    try:
-        for record in records:
-            topic, partition = target.route(record)
-            sender.send(record, topic or "", partition)
-            if after_each is not None:
-                after_each(sender)
-    except JsonlError as e:
-        outcome.error = e
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-    sender.finish(flush_timeout)
+    with SigtermStops() as sigterm:
+        try:
+            for record in records:
+                topic, partition = target.route(record)
+                sender.send(record, topic or "", partition)
+                if after_each is not None:
+                    after_each(sender)
+        except JsonlError as e:
+            outcome.error = e
+        except KeyboardInterrupt:
+            outcome.stopped = ExitCode.INTERRUPTED
+        except Terminated as e:
+            outcome.stopped = e.exit_code
+        with sigterm.held(resume=False):  # a second SIGTERM while flushing kills at once
+            sender.finish(flush_timeout)
+    if sigterm.signum is not None:
+        # Also when watchfiles (--follow) turned the signal's exception into Ctrl-C's.
+        outcome.stopped = 128 + sigterm.signum
     return outcome
 
 
@@ -364,8 +373,8 @@ def register(app: typer.Typer) -> None:
                 f"malformed JSONL input, {outcome.error}; nothing after it was sent",
                 ExitCode.INVALID,
             )
-        if outcome.interrupted:
-            raise typer.Exit(ExitCode.INTERRUPTED)
+        if outcome.stopped is not None:
+            raise typer.Exit(outcome.stopped)
         if all_failed:
             raise delivery_failure(stats)
         if stats.failed:

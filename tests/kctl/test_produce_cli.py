@@ -3,6 +3,7 @@ interactive, and failures."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -178,6 +179,44 @@ def test_follow_survives_rotation_and_truncation(shared_broker, tmp_path):
             proc.kill()
             proc.wait()
     assert consumed(bs, t) == [b"one", b"two", b"three", b"four"]
+
+
+def test_sigterm_mid_produce_delivers_what_was_read_and_exits_143(shared_broker, tmp_path):
+    # `timeout 60 kctl produce ...` sends SIGTERM: like Ctrl-C, what librdkafka already holds
+    # is delivered and counted in the summary (it used to die at once, summary and all).
+    bs = shared_broker.bootstrap
+    t = new_topic(bs, 1, "sigterm")
+    lines = tmp_path / "lines"
+    lines.write_bytes(b"".join(b"%d\n" % i for i in range(5000)))
+    proc = subprocess.Popen(
+        [*KCTL, "produce", t, "-f", str(lines), "--rate", "200/s", "-o", "json"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=kctl_env(tmp_path, bs),
+    )
+    try:
+        wait_for(lambda: end_offset(bs, t) >= 50, 30, what="the first records")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, err
+    assert b"Traceback" not in err
+    summary = json.loads(out)
+    sent = consumed(bs, t)
+    assert summary == {"produced": len(sent), "failed": 0}
+    assert sent == [b"%d" % i for i in range(len(sent))]
+
+
+def end_offset(bs: str, topic: str) -> int:
+    c = Consumer({"bootstrap.servers": bs, "group.id": "pt"})
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+    finally:
+        c.close()
 
 
 def consumed(bs: str, topic: str) -> list[bytes]:
