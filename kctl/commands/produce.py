@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +40,9 @@ def producer_settings(acks: str, compression: str) -> dict[str, Any]:
         "compression.type": compression,
         "enable.idempotence": acks == "all",
         "linger.ms": 5,
+        # kctl never creates a topic by naming it (a broker with auto.create.topics.enable
+        # would): unknown topics are refused before sending, this covers a race.
+        "allow.auto.create.topics": False,
     }
 
 
@@ -57,6 +60,27 @@ class Target:
         if self.partition is not None:
             return topic, self.partition
         return topic, None if self.repartition else record.partition
+
+
+@dataclass
+class KnownTopics:
+    """The topics that exist, for JSONL records that name their own: a record naming
+    another topic fails (exit 4 if all do) instead of auto-creating it."""
+
+    list_names: Callable[[], Iterable[str]]
+    names: set[str] = field(default_factory=set)
+    looked_up: set[str] = field(default_factory=set)
+
+    def __contains__(self, name: str) -> bool:
+        if name not in self.names and name not in self.looked_up:
+            # Ask again once per unknown name: the topic may have been created meanwhile.
+            self.looked_up.add(name)
+            self.names = set(self.list_names())
+        return name in self.names
+
+
+def unknown_topic(topic: str) -> KafkaError:
+    return KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART, f"topic {topic!r} does not exist")
 
 
 @dataclass
@@ -81,6 +105,7 @@ def produce_records(
     rate: float | None,
     flush_timeout: float,
     after_each: Any = None,
+    known_topics: KnownTopics | None = None,
 ) -> ProduceOutcome:
     """Send records as they come; on bad input, Ctrl-C or SIGTERM stop there, but still wait
     for the delivery reports of everything already sent, so the summary and exit code are
@@ -91,6 +116,10 @@ def produce_records(
         try:
             for record in records:
                 topic, partition = target.route(record)
+                if known_topics is not None and topic not in known_topics:
+                    cause = unknown_topic(topic or "")
+                    sender.stats.note_failure(f"{topic}: {cause.str()}", cause)
+                    continue
                 sender.send(record, topic or "", partition)
                 if after_each is not None:
                     after_each(sender)
@@ -329,8 +358,10 @@ def register(app: typer.Typer) -> None:
                     f"(it has {len(topic_info.partitions)})",
                     ExitCode.NOT_FOUND,
                 )
+            known_topics = None
         else:
-            cluster.metadata()
+            known_topics = KnownTopics(lambda: [t.name for t in cluster.topics(internal=True)])
+            known_topics.names = set(known_topics.list_names())
         producer = cluster.producer(**producer_settings(acks, compression))
         target = Target(target_topic, partition, repartition)
 
@@ -356,7 +387,8 @@ def register(app: typer.Typer) -> None:
             records = line_records(parser, _binary_lines(file))
 
         outcome = produce_records(
-            producer, target, records, per_second, max(cluster.timeout, 30.0), after_each
+            producer, target, records, per_second, max(cluster.timeout, 30.0), after_each,
+            known_topics,
         )
         stats = outcome.stats
         all_failed = stats.failed and not stats.acked

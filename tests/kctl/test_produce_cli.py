@@ -14,6 +14,7 @@ import time
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from tests.harness import wait_for
 from tests.kctl.kctl_cli import interruptible
@@ -133,6 +134,27 @@ def test_failures_exit_codes(shared_broker, tmp_path):
     assert res.returncode == 2 and b"invalid rate" in res.stderr
     for r in (res,):
         assert b"Traceback" not in r.stderr
+
+
+def test_jsonl_records_naming_a_missing_topic_fail_and_create_nothing(shared_broker, tmp_path):
+    # The broker auto-creates topics a producer asks about; kctl refuses, as it does for
+    # `kctl produce MISSING` (a typo in the data created a topic and exited 0).
+    bs = shared_broker.bootstrap
+    t = new_topic(bs, 1, "jsonl-known")
+    missing = f"jsonl-missing-{t[-8:]}"
+    lines = [{"topic": t, "value": "a"}, {"topic": missing, "value": "b"},
+             {"topic": t, "value": "c"}]
+    res = run(bs, "produce", "-i", "jsonl", "-o", "json",
+              input="".join(json.dumps(r) + "\n" for r in lines), tmp=tmp_path)
+    assert res.returncode == 3, res.stderr
+    assert json.loads(res.stdout) == {"produced": 2, "failed": 1}
+    assert f"{missing}: topic '{missing}' does not exist".encode() in res.stderr
+    res = run(bs, "produce", "-i", "jsonl", input=json.dumps(lines[1]) + "\n", tmp=tmp_path)
+    assert res.returncode == 4, res.stderr
+    assert res.stderr.count(b"\n") == 2 and b"does not exist" in res.stderr  # summary, error
+    assert consumed(bs, t) == [b"a", b"c"]
+    admin = AdminClient({"bootstrap.servers": bs})
+    assert missing not in admin.list_topics(timeout=10).topics
 
 
 def test_follow_survives_rotation_and_truncation(shared_broker, tmp_path):
