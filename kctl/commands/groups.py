@@ -149,14 +149,22 @@ def describe_doc(cluster: Cluster, group: str) -> dict[str, Any]:
             for m in desc.members
         ],
         "partitions": rows,
-        "total_lag": sum(r["lag"] or 0 for r in rows),
+        "total_lag": _total_lag(rows),
     }
+
+
+def _total_lag(rows: list[dict[str, Any]]) -> int | None:
+    """The sum of the known lags; None (unknown, not 0) when partitions are assigned but
+    none has a committed offset yet, so `jq .total_lag` never reads a new group as caught up."""
+    known = [r["lag"] for r in rows if r["lag"] is not None]
+    return sum(known) if known or not rows else None
 
 
 def _describe_table(doc: dict[str, Any]) -> None:
     info_line = (
         f"group {doc['group']}  state {doc['state']}  members {len(doc['members'])}  "
-        f"coordinator {doc['coordinator'] or '-'}  total lag {doc['total_lag']}"
+        f"coordinator {doc['coordinator'] or '-'}  "
+        f"total lag {'-' if doc['total_lag'] is None else doc['total_lag']}"
     )
     print(info_line, flush=True)
     if doc["partitions"]:

@@ -194,6 +194,13 @@ def test_reset_refuses_an_active_group(topic, tmp_path):
             return bool(doc.get("members")) or doc.get("state") == "STABLE"
 
         wait_for(is_active, 60, what="the group to be stable")
+        # Assigned, nothing committed: the lag is unknown, not 0 (a script would read 0 as
+        # caught up).
+        doc = json.loads(run(bs, "groups", "describe", group, "-o", "json", tmp=tmp_path).stdout)
+        assert [p["lag"] for p in doc["partitions"]] == [None]
+        assert doc["total_lag"] is None
+        table = run(bs, "groups", "describe", group, tmp=tmp_path).stdout.decode()
+        assert "total lag -" in table
         plan = run(bs, "groups", "reset", group, "--topic", name, "--to-earliest", tmp=tmp_path)
         assert plan.returncode == 0  # showing a plan is harmless
         res = run(
