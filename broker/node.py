@@ -28,6 +28,7 @@ from broker.log.index_file import IndexFile
 from broker.log.log import LogConfig
 from broker.log.manager import LogManager, TopicPartition
 from broker.log.retention import RetentionPolicy, RetentionResult, RetentionTask
+from broker.metadata.changes import touched_topics
 from broker.metadata.controller import INTERNAL_TOPICS, Controller
 from broker.metadata.quorum import MetadataQuorum
 from broker.metadata.store import MetadataStore
@@ -324,7 +325,7 @@ class Broker:
                 partition.wake_fetchers()
             self.logs.delete(*key)
             log.info("deleted partition %s-%d", *key)
-        for topic in image.topics_by_name.values():
+        for topic in touched_topics(records, image):
             self._open_topic(topic)
 
     def topic_settings(self, topic: TopicImage) -> tuple[LogConfig, PartitionSettings]:
