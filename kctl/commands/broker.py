@@ -18,20 +18,25 @@ def register(app: typer.Typer) -> None:
         data_dir: Annotated[
             Path | None,
             typer.Option(
-                "--data-dir", help="Log directory (log.dirs). Default: a per-user data directory."
+                "--data-dir", metavar="DIR",
+                help="Log directory (log.dirs). Default: a per-user data directory."
             ),
         ] = None,
         listen: Annotated[
             str | None,
-            typer.Option("--listen", help="HOST:PORT to listen on. Default 127.0.0.1:9092."),
+            typer.Option(
+                "--listen", metavar="HOST:PORT",
+                help="HOST:PORT to listen on. Default 127.0.0.1:9092.",
+            ),
         ] = None,
         node_id: Annotated[
-            int | None, typer.Option("--node-id", help="This broker's node.id.")
+            int | None, typer.Option("--node-id", metavar="ID", help="This broker's node.id.")
         ] = None,
         config: Annotated[
             Path | None,
             typer.Option(
-                "--config", help="TOML file of broker configs, keyed by Apache Kafka's names."
+                "--config", metavar="FILE",
+                help="TOML file of broker configs, keyed by Apache Kafka's names."
             ),
         ] = None,
         set_: Annotated[
@@ -43,7 +48,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         log_level: Annotated[
-            str, typer.Option("--log-level", help="DEBUG, INFO, WARNING, ERROR.")
+            str, typer.Option("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING, ERROR.")
         ] = "INFO",
         add_scram: Annotated[
             list[str] | None,

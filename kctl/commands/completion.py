@@ -60,16 +60,20 @@ def register(app: typer.Typer) -> None:
                         "group names.", no_args_is_help=True)
 
     @group.command("show")
-    def show(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    def show(
+        shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
+    ) -> None:
         """Print the completion script, e.g. `source <(kctl completion show bash)`."""
         typer.echo(script(shell.value), nl=False)
 
     @group.command("install")
     def install(
-        shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")],
+        shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
         path: Annotated[
             Path | None,
-            typer.Option("--path", help="Write here instead of the shell's usual place."),
+            typer.Option(
+                "--path", metavar="FILE", help="Write here instead of the shell's usual place."
+            ),
         ] = None,
     ) -> None:
         """Write the completion script where the shell finds it (rc files are not edited).

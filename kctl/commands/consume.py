@@ -53,10 +53,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         partition: Annotated[
             list[int] | None,
-            typer.Option("--partition", "-p", min=0, help="Only this partition (repeatable)."),
+            typer.Option(
+                "--partition", "-p", metavar="N", min=0,
+                help="Only this partition (repeatable).",
+            ),
         ] = None,
         count: Annotated[
-            int | None, typer.Option("--count", "-n", min=1, help="Stop after N records.")
+            int | None, typer.Option(
+                "--count", "-n", metavar="N", min=1,
+                help="Stop after N records.",
+            )
         ] = None,
         exit_at_end: Annotated[
             bool,
@@ -69,7 +75,8 @@ def register(app: typer.Typer) -> None:
         group: Annotated[
             str | None,
             typer.Option(
-                "--group", "-g", help="Consume as a member of this group and commit offsets "
+                "--group", "-g", metavar="GROUP",
+                help="Consume as a member of this group and commit offsets "
                 "(refused under a read-only profile)."
             ),
         ] = None,
@@ -87,6 +94,7 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--key-encoding",
+                metavar="raw|hex|base64",
                 help="raw, hex or base64 (raw: bytes as they are in templates, UTF-8 or "
                 "base64 per field in JSON).",
             ),
@@ -94,7 +102,8 @@ def register(app: typer.Typer) -> None:
         value_encoding: Annotated[
             str,
             typer.Option(
-                "--value-encoding", help="raw, hex or base64 for values and header values."
+                "--value-encoding", metavar="raw|hex|base64",
+                help="raw, hex or base64 for values and header values."
             ),
         ] = "raw",
         grep_key: Annotated[
@@ -116,7 +125,8 @@ def register(app: typer.Typer) -> None:
         isolation: Annotated[
             str,
             typer.Option(
-                "--isolation", help="read_uncommitted, or read_committed (skip aborted txns)."
+                "--isolation", metavar="LEVEL",
+                help="read_uncommitted, or read_committed (skip aborted txns)."
             ),
         ] = "read_uncommitted",
     ) -> None:

@@ -66,7 +66,8 @@ def register(app: typer.Typer) -> None:
         admin_url: AdminUrlOpt = None,
         data_dir: Annotated[
             Path | None,
-            typer.Option("--data-dir", help="Keep the demo broker's data here (default: a "
+            typer.Option("--data-dir", metavar="DIR",
+                         help="Keep the demo broker's data here (default: a "
                          "temporary directory, removed on exit)."),
         ] = None,
     ) -> None:

@@ -40,12 +40,14 @@ from kctl.timespec import parse_datetime_ms, parse_duration_ms
 GroupArg = Annotated[
     str | None,
     typer.Argument(
-        help="The group (or use -g).", show_default=False, autocompletion=complete_groups
+        metavar="GROUP", help="The group (or use -g).", show_default=False,
+        autocompletion=complete_groups,
     ),
 ]
 GroupOpt = Annotated[
     str | None,
-    typer.Option("--group", "-g", help="The consumer group.", autocompletion=complete_groups),
+    typer.Option("--group", "-g", metavar="GROUP", help="The consumer group.",
+                 autocompletion=complete_groups),
 ]
 GroupsArg = Annotated[
     list[str] | None,

@@ -19,7 +19,7 @@ from kctl.perf_stats import PerfSummary
 
 CountOpt = Annotated[
     int,
-    typer.Option("--num-records", "--count", "-n", min=1,
+    typer.Option("--num-records", "--count", "-n", metavar="N", min=1,
                  help="Records to send or read (--count as in consume)."),
 ]
 
@@ -62,7 +62,10 @@ def register(app: typer.Typer) -> None:
         topic_opt: TopicOpt = None,
         num_records: CountOpt = 100_000,
         record_size: Annotated[
-            int, typer.Option("--record-size", "-s", min=0, help="Value size in bytes.")
+            int, typer.Option(
+                "--record-size", "-s", metavar="BYTES", min=0,
+                help="Value size in bytes.",
+            )
         ] = 100,
         throughput: Annotated[
             str | None,
@@ -75,14 +78,22 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         acks: Annotated[
-            str, typer.Option("--acks", help="0, 1 or all (all enables idempotence).")
+            str, typer.Option(
+                "--acks", metavar="0|1|all",
+                help="0, 1 or all (all enables idempotence).",
+            )
         ] = "all",
         batch_size: Annotated[
-            int, typer.Option("--batch-size", min=1, help="batch.size in bytes.")
+            int, typer.Option("--batch-size", metavar="BYTES", min=1, help="batch.size in bytes.")
         ] = 16384,
-        linger_ms: Annotated[float, typer.Option("--linger-ms", min=0, help="linger.ms.")] = 5,
+        linger_ms: Annotated[
+            float, typer.Option("--linger-ms", metavar="MS", min=0, help="linger.ms.")
+        ] = 5,
         compression: Annotated[
-            str, typer.Option("--compression", "-z", help="none, gzip, snappy, lz4 or zstd.")
+            str, typer.Option(
+                "--compression", "-z", metavar="CODEC",
+                help="none, gzip, snappy, lz4 or zstd.",
+            )
         ] = "none",
     ) -> None:
         """Send records as fast as allowed; print records/s, MB/s and latency percentiles.
@@ -135,6 +146,7 @@ def register(app: typer.Typer) -> None:
             float,
             typer.Option(
                 "--idle-timeout",
+                metavar="SECONDS",
                 min=0.1,
                 help="Stop early after this many seconds without a record.",
             ),

@@ -188,7 +188,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Argument(
                 metavar="TOPIC",
-                help="Topic to write to (for --input jsonl, default: each record's).",
+                help="Topic to write to (for --input jsonl, default: each record's; topics must "
+                "exist).",
                 autocompletion=complete_topics,
             ),
         ] = None,
@@ -197,6 +198,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--topic",
                 "-t",
+                metavar="TOPIC",
                 help="Same as TOPIC; overrides the topic of JSONL input.",
                 autocompletion=complete_topics,
             ),
@@ -206,6 +208,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--file",
                 "-f",
+                metavar="FILE",
                 help="Read input from this file instead of stdin.",
                 exists=True,
                 dir_okay=False,
@@ -216,6 +219,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--input",
                 "-i",
+                metavar="lines|jsonl",
                 help="lines (one record per line) or jsonl (kctl's "
                 "lossless record format, as written by `consume -o jsonl`).",
             ),
@@ -225,6 +229,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--key-delimiter",
                 "-K",
+                metavar="D",
                 help="Split each line at the first D: key "
                 "before, value after (\\t for tab). Lines without D have no key.",
             ),
@@ -243,6 +248,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--partition",
                 "-p",
+                metavar="N",
                 min=0,
                 help="Write to this partition "
                 "(default: by key hash; for JSONL, the record's partition).",
@@ -255,10 +261,16 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         acks: Annotated[
-            str, typer.Option("--acks", help="0, 1 or all (all enables idempotence).")
+            str,
+            typer.Option(
+                "--acks", metavar="0|1|all", help="0, 1 or all (all enables idempotence)."
+            ),
         ] = "all",
         compression: Annotated[
-            str, typer.Option("--compression", "-z", help="none, gzip, snappy, lz4 or zstd.")
+            str,
+            typer.Option(
+                "--compression", "-z", metavar="CODEC", help="none, gzip, snappy, lz4 or zstd."
+            ),
         ] = "none",
         null_value: Annotated[
             str | None,

@@ -12,7 +12,9 @@ from kctl import output, profiles
 from kctl.console import ExitCode, KctlError, fail, info
 from kctl.options import complete_profiles, global_options, parse_pairs, settings
 
-NameArg = Annotated[str, typer.Argument(help="Profile name.", autocompletion=complete_profiles)]
+NameArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="Profile name.", autocompletion=complete_profiles)
+]
 
 # `profile set` option -> Profile field (all strings; read_only and properties are separate).
 _STRING_FIELDS = (
@@ -71,7 +73,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         name: Annotated[
             str | None,
-            typer.Argument(help="Profile name (default: the current one).",
+            typer.Argument(metavar="NAME", help="Profile name (default: the current one).",
                            autocompletion=complete_profiles),
         ] = None,
     ) -> None:
@@ -104,13 +106,21 @@ def register(app: typer.Typer) -> None:
         ] = None,
         security_protocol: Annotated[
             str | None,
-            typer.Option("--security-protocol", help="|".join(profiles.SECURITY_PROTOCOLS)),
+            typer.Option(
+                "--security-protocol", metavar="PROTOCOL",
+                help="|".join(profiles.SECURITY_PROTOCOLS),
+            ),
         ] = None,
         sasl_mechanism: Annotated[
             str | None,
-            typer.Option("--sasl-mechanism", help="|".join(profiles.SASL_MECHANISMS)),
+            typer.Option(
+                "--sasl-mechanism", metavar="MECHANISM",
+                help="|".join(profiles.SASL_MECHANISMS),
+            ),
         ] = None,
-        sasl_username: Annotated[str | None, typer.Option("--sasl-username")] = None,
+        sasl_username: Annotated[
+            str | None, typer.Option("--sasl-username", metavar="NAME", help="SASL user name.")
+        ] = None,
         password_env: Annotated[
             str | None,
             typer.Option("--password-env", metavar="VAR",

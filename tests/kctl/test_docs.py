@@ -71,3 +71,24 @@ def test_every_command_has_help_text():
 
     missing = [path for path, cmd in leaves(root, "kctl") if not (cmd.help or "").strip()]
     assert missing == []
+
+
+def test_every_option_and_argument_names_its_value():
+    # Without a metavar Typer prints the Python type (`-g, --group <str>`, `-n <int range>`)
+    # or the parameter's name (`[group_arg]`), which differ between Typer versions.
+    root = typer.main.get_command(build_app())
+
+    def params(cmd, path):
+        for p in cmd.params:
+            yield path, p
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            yield from params(sub, f"{path} {name}")
+
+    unnamed = []
+    for path, p in params(root, "kctl"):
+        if p.param_type_name == "argument":
+            if not (p.metavar and p.metavar.upper() == p.metavar):
+                unnamed.append(f"{path} {p.name}")
+        elif not getattr(p, "is_flag", False) and not p.hidden and p.metavar is None:
+            unnamed.append(f"{path} {p.opts[0]}")
+    assert unnamed == []
