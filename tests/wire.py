@@ -61,13 +61,19 @@ class WireClient:
         h = struct.pack(">hhih", api_key, version, self.correlation, len(client_id)) + client_id
         return h + (b"\x00" if flexible else b"")
 
-    def request(self, body: Any, version_override: int | None = None) -> Any:
-        """Send a kio request object; return the decoded response object."""
+    def send(self, body: Any, version_override: int | None = None) -> int:
+        """Send a kio request object (reading nothing); its API version."""
         cls = type(body)
         buf = io.BytesIO()
         entity_writer(cls)(buf, body)
         version = cls.__version__ if version_override is None else version_override
         self.send_raw(self.header(cls.__api_key__, version, cls.__flexible__) + buf.getvalue())
+        return version
+
+    def request(self, body: Any, version_override: int | None = None) -> Any:
+        """Send a kio request object; return the decoded response object."""
+        cls = type(body)
+        version = self.send(body, version_override)
         frame = self.recv_frame()
         (correlation,) = struct.unpack_from(">i", frame, 0)
         assert correlation == self.correlation

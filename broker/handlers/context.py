@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from broker.node import Broker
 
 
+class _CloseConnection:
+    def __repr__(self) -> str:
+        return "CLOSE_CONNECTION"
+
+
+# What a handler returns to send nothing and close the connection (None sends nothing).
+CLOSE_CONNECTION = _CloseConnection()
+
+
 @dataclass(slots=True)
 class RequestContext:
     broker: Broker

@@ -1,8 +1,9 @@
 """Produce (key 0), v3-11 served (advertised from v0, see protocol/apis.py).
 
 Batches are validated (magic 2, sizes, CRC-32C, max.message.bytes, producer sequence) and
-appended as received, with offsets assigned in place. acks=0 gets no response at all. A batch
-refused for one of its records names it in ``record_errors`` (v8+, KIP-467).
+appended as received, with offsets assigned in place. acks=0 gets no response at all, and a
+failure closes the connection (as Kafka does: the client's only cue). A batch refused for one
+of its records names it in ``record_errors`` (v8+, KIP-467; older versions get the code).
 Single node: the ISR is this broker, so acks=1 and acks=all are both satisfied on append.
 A transactional producer (transactional_id set) needs Write on its transactional id; its
 batches go through the same append path, which tracks where its transaction began.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from broker.errors import ErrorCode, KafkaError, RecordError
+from broker.handlers.context import CLOSE_CONNECTION
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
@@ -58,7 +60,7 @@ async def handle(ctx, request):
                 log_start = result.log_start_offset
             except KafkaError as e:
                 code, message = e.code, e.message
-                if isinstance(e, RecordError):
+                if isinstance(e, RecordError) and ctx.version >= 8:
                     record_errors = (
                         ctx.make(
                             "BatchIndexAndErrorMessage",
@@ -88,5 +90,20 @@ async def handle(ctx, request):
             ctx.make("TopicProduceResponse", name=topic_data.name, partition_responses=tuple(parts))
         )
     if acks == 0:
+        failed = [
+            f"{t.name}-{p.index}: {p.error_code.name}"
+            for t in responses
+            for p in t.partition_responses
+            if p.error_code != ErrorCode.none
+        ]
+        if failed:
+            # As Kafka: the client hears of it by the closed connection, and refreshes its
+            # metadata (an unknown partition, a moved leader) before it sends again.
+            log.info(
+                "closing connection from %s after an acks=0 produce that failed: %s",
+                ctx.client_host,
+                ", ".join(failed),
+            )
+            return CLOSE_CONNECTION
         return None
     return ctx.respond(responses=tuple(responses), throttle_time=0)

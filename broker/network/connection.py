@@ -27,7 +27,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from broker.handlers.context import RequestContext
+from broker.handlers.context import CLOSE_CONNECTION, RequestContext
 from broker.network.eager import start_eagerly
 from broker.protocol import codec
 from broker.protocol.apis import ApiKey
@@ -251,6 +251,8 @@ class Connection(asyncio.Protocol):
         self.broker.metrics.handled(header.api_key, time.perf_counter() - started)
         if response is None:
             return None
+        if response is CLOSE_CONNECTION:
+            return False
         out = codec.response_buffers(header, response)
         self.broker.metrics.response(header.api_key, sum(len(buffer) for buffer in out))
         return out

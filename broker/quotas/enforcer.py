@@ -23,6 +23,7 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from broker.handlers.context import CLOSE_CONNECTION
 from broker.protocol import codec
 from broker.protocol.apis import ApiKey
 from broker.quotas.entity import (
@@ -230,8 +231,10 @@ def _encoded_size(ctx: RequestContext, response: Any) -> int:
 
 
 def _with_throttle_time(response: Any, throttle_ms: int) -> Any:
-    if response is None or not _has_throttle_time(type(response)):
-        return response  # acks=0, or a version without it: the mute alone throttles
+    if response is None or response is CLOSE_CONNECTION:
+        return response  # acks=0: the mute alone throttles
+    if not _has_throttle_time(type(response)):
+        return response  # a version without it: the mute alone throttles
     return dataclasses.replace(response, throttle_time=timedelta(milliseconds=throttle_ms))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import importlib
 import os
 import random
 import struct
@@ -17,7 +18,6 @@ from kio.schema.create_topics.v7.request import (
     CreateTopicsRequest,
 )
 from kio.schema.errors import ErrorCode
-from kio.schema.produce.v9.request import PartitionProduceData, ProduceRequest, TopicProduceData
 
 from broker.protocol import records
 from tests.wire import WireClient
@@ -45,17 +45,24 @@ def create(c: WireClient, name: str, configs: dict[str, str] | None = None, part
     return resp.topics[0]
 
 
-def produce(c: WireClient, topic: str, data: bytes, acks: int = -1):
-    req = ProduceRequest(
+def produce_request(topic: str, data: bytes, acks: int = -1, version: int = 9):
+    module = importlib.import_module(f"kio.schema.produce.v{version}.request")
+    return module.ProduceRequest(
+        transactional_id=None,
         acks=acks,
         timeout=datetime.timedelta(seconds=5),
         topic_data=(
-            TopicProduceData(
-                name=topic, partition_data=(PartitionProduceData(index=0, records=data),)
+            module.TopicProduceData(
+                name=topic, partition_data=(module.PartitionProduceData(index=0, records=data),)
             ),
         ),
     )
-    return c.request(req).responses[0].partition_responses[0]
+
+
+def produce(c: WireClient, topic: str, data: bytes, acks: int = -1, version: int = 9):
+    return (
+        c.request(produce_request(topic, data, acks, version)).responses[0].partition_responses[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,4 +137,36 @@ def test_random_garbage_never_takes_the_broker_down(shared_broker):
                 c.recv_frame()
         finally:
             c.close()
+    assert api_versions_ok(shared_broker.bootstrap)
+
+
+@pytest.mark.parametrize("version", [3, 7, 8, 11])
+def test_a_refused_record_gets_its_error_code_at_every_produce_version(shared_broker, version):
+    topic = f"compacted-v{version}"
+    with WireClient(shared_broker.bootstrap) as c:
+        assert create(c, topic, {"cleanup.policy": "compact"}).error_code == ErrorCode.none
+        keyless = records.build_batch([(None, b"v")])
+        r = produce(c, topic, keyless, version=version)
+        assert r.error_code == ErrorCode.invalid_record
+        if version >= 8:  # KIP-467: which record, and why
+            assert [e.batch_index for e in r.record_errors] == [0]
+        # the connection is still open: the next request is answered
+        assert (
+            produce(c, topic, records.build_batch([(b"k", b"v")]), version=version).error_code == 0
+        )
+
+
+def test_a_failed_acks_0_produce_closes_its_connection(shared_broker):
+    with WireClient(shared_broker.bootstrap) as c:
+        assert create(c, "acks0-topic").error_code == ErrorCode.none
+        batch = records.build_batch([(b"k", b"v")])
+        c.send(produce_request("acks0-topic", batch, acks=0))
+        # a good acks=0 produce gets no answer and leaves the connection open
+        assert produce(c, "acks0-topic", batch).base_offset == 1
+        # one that fails is answered by closing the connection, as Kafka does
+        c.send(produce_request("acks0-topic", b"\x00" * 70, acks=0))
+        assert c.is_closed_by_peer()
+    assert "after an acks=0 produce that failed: acks0-topic-0: corrupt_message" in (
+        shared_broker.log()
+    )
     assert api_versions_ok(shared_broker.bootstrap)
