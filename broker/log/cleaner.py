@@ -19,7 +19,8 @@ A pass over one log (Kafka's algorithm, one segment at a time):
    of no records), so idempotent producers keep their sequence state.
 5. Each rewritten segment is written as ``<base>.log.cleaned``, fsynced, renamed to
    ``<base>.log.swap`` and swapped in by ``Log.replace_segment`` (see log.py for the recovery
-   of an interrupted swap). The checkpoint then moves to the end of the dirty section.
+   of an interrupted swap); one left empty is deleted instead, unless it is the log's first.
+   The checkpoint then moves to the end of the dirty section.
 
 Throttling: the cleaner is one asyncio task; it yields to the event loop every
 ``YIELD_EVERY_BYTES`` of log processed and sleeps to keep read + written bytes under
@@ -448,6 +449,14 @@ class LogCleaner:
             cleaned_path.unlink(missing_ok=True)
             raise
         os.close(fd)
+        if written == 0 and seg is not lg.first_segment:
+            # Nothing left: the segment goes (reads skip the gap, as they skip compacted
+            # offsets). Left in place, emptied segments piled up without end, three files each.
+            cleaned_path.unlink(missing_ok=True)
+            if seg.size != size_read or not lg.drop_segment(seg):
+                return None
+            result.segments += 1
+            return 0
         if clean_before:
             # A segment's mtime says when its records were first cleaned (the delete
             # horizon counts from then); a newly cleaned one keeps the mtime of now.

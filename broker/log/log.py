@@ -396,6 +396,21 @@ class Log:
         self._segments[i] = new
         return True
 
+    def drop_segment(self, old: LogSegment) -> bool:
+        """Delete the closed segment ``old``, which cleaning left without a batch. Not the
+        first (the log start stays put); False if ``old`` is no longer a closed segment of
+        this log, or changed size, since the cleaner read it."""
+        if old not in self._segments[1:-1] or old.size != _file_size(old.log_path):
+            return False
+        self._segments.remove(old)
+        old.delete()  # an interrupted deletion leaves index files, removed at the next load
+        fsync_dir(self.directory)
+        return True
+
+    @property
+    def first_segment(self) -> LogSegment:
+        return self._segments[0]
+
     def closed_segments(self) -> list[LogSegment]:
         """The segments below the active one (what the cleaner may rewrite)."""
         return self._segments[:-1]

@@ -364,3 +364,26 @@ def test_a_recovered_log_whose_cleaned_tail_went_is_cleaned_up_to_the_active_seg
     section = cleaner.dirty_section(("t", 0), reopened, DROP_TOMBSTONES)
     assert section.end == reopened.active_base_offset == 2
     assert [(r.offset, r.key) for r in read_records(reopened)] == [(0, b"b")]
+
+
+def test_segments_emptied_by_cleaning_are_deleted_except_the_first(tmp_path):
+    _, lg, cleaner = setup(tmp_path)
+    for round_ in range(4):  # four segments, each overwriting the same two keys
+        append(lg, keyed([(b"a", b"%d" % round_), (b"b", b"%d" % round_)]))
+        lg.roll()
+    append(lg, keyed([(b"c", b"active")]))
+    assert len(lg.closed_segments()) == 4
+    first, emptied = lg.closed_segments()[0], lg.closed_segments()[1:3]
+    clean(cleaner, lg)
+    # the first stays (emptied), the middle two are gone with their files, the last holds all
+    assert lg.closed_segments()[0] is not first and lg.closed_segments()[0].size == 0
+    assert len(lg.closed_segments()) == 2
+    assert not any(s.log_path.exists() or s.index_path.exists() for s in emptied)
+    want = [(0 + 6, b"a", b"3"), (7, b"b", b"3"), (8, b"c", b"active")]
+    assert [(r.offset, r.key, r.value) for r in read_records(lg)] == want
+    assert lg.read(2, 1 << 20)[:8] == lg.read(6, 1 << 20)[:8]  # a read in the gap skips it
+    end = lg.log_end_offset
+    lg.close()
+    reopened = open_log(tmp_path / "t-0", CONFIG, recover=True, recovery_point=0)
+    assert len(reopened.closed_segments()) == 2 and reopened.log_end_offset == end
+    assert [(r.offset, r.key, r.value) for r in read_records(reopened)] == want
