@@ -118,7 +118,8 @@ def test_produce_over_its_rate_is_throttled_and_the_connection_muted(broker_fact
 
 
 def test_produce_within_the_rate_and_acks_0_are_not_throttled_in_the_answer(broker_factory):
-    b = broker_factory(*WINDOW)
+    # a 2 MB batch that is valid: a refused acks=0 produce would close the connection
+    b = broker_factory(*WINDOW, "--set", "message.max.bytes=4000000")
     create_topic(b.bootstrap, "p")
     set_quota(b.bootstrap, (("user", None),), "producer_byte_rate", 1_000_000)
     with Client(b.bootstrap, "any") as c:
