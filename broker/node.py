@@ -325,7 +325,11 @@ class Broker:
                 partition.wake_fetchers()
             self.logs.delete(*key)
             log.info("deleted partition %s-%d", *key)
-        for topic in touched_topics(records, image):
+        topics = {t.name: t for t in touched_topics(records, image)}
+        for name, _ in self.offline:  # a deletion may have freed what they lacked
+            if name in image.topics_by_name:
+                topics[name] = image.topics_by_name[name]
+        for topic in topics.values():
             self._open_topic(topic)
 
     def topic_settings(self, topic: TopicImage) -> tuple[LogConfig, PartitionSettings]:
