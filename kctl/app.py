@@ -102,9 +102,11 @@ def main(argv: list[str] | None = None) -> None:
         code = rv if isinstance(rv, int) else 0
     except KctlError as e:
         code = _report(e.message, e.code)
-    except click_exc.UsageError as e:
+    except click_exc.NoArgsIsHelpError as e:  # `kctl` or `kctl topics` alone: the help
         e.show()
         code = ExitCode.USAGE
+    except click_exc.UsageError as e:  # one line, as every other kctl error
+        code = _report(_usage_line(e), ExitCode.USAGE)
     except click_exc.ClickException as e:
         e.show()
         code = e.exit_code
@@ -157,6 +159,15 @@ def keep_examples(command: Any) -> None:
         )
     for sub in getattr(command, "commands", {}).values():
         keep_examples(sub)
+
+
+def _usage_line(e: Exception) -> str:
+    """A usage error as one line, with where to look (click prints usage and help hint
+    over four lines)."""
+    message = e.format_message()  # type: ignore[attr-defined]
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(e, "ctx", None)
+    return f"{message} (see '{ctx.command_path} -h')" if ctx is not None else message
 
 
 def _report(message: str, code: int) -> int:

@@ -75,6 +75,20 @@ def test_missing_or_conflicting_topic_is_a_usage_error(kctl):
         assert text in one_error_line(r)
 
 
+def test_usage_errors_are_one_line_naming_the_help_to_read(kctl):
+    for args, text, command in (
+        (["topics", "list", "-o", "xml"], "'xml' is not one of table, json", "topics list"),
+        (["consume", "x", "-n", "0"], "invalid value for '--count' / '-n'", "consume"),
+        (["topics", "lst"], "no such command 'lst'. Did you mean 'list'?", "topics"),
+        (["groups", "describe", "--nope"], "no such option: --nope", "groups describe"),
+    ):
+        r = kctl.run(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        line = one_error_line(r)
+        assert text in line and line.endswith(f"(see 'kctl {command} -h')"), line
+    assert "Usage: kctl topics" in kctl.run("topics").stderr  # a group alone shows its help
+
+
 # --- perf takes produce's names; -o after produce; JSON Lines in one style -------------------
 
 
