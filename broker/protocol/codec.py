@@ -4,20 +4,21 @@ kio generates one frozen dataclass per API, version and direction from Apache Ka
 message specs (the same ones as ../shared/kafka-protocol), with a native reader. Its readers
 bound every length by the bytes present, so a frame claiming an INT32_MAX-element array fails
 to parse instead of allocating (KAFKA-14063); tests/protocol/test_fuzz.py holds us to that.
+Responses are written with kio's bytes by writers generated per class (compiled_writer.py),
+and Produce and Fetch ones by hand (fast_responses.py).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from kio.index import load_request_schema, load_response_schema
-from kio.serial import entity_reader, entity_writer
+from kio.serial import entity_reader
 
-from broker.protocol import bounds, fast_requests, fast_responses
+from broker.protocol import bounds, compiled_writer, fast_requests, fast_responses
 from broker.protocol import header as hdr
 from broker.protocol.apis import SERVED, ApiKey
 
@@ -54,11 +55,6 @@ def _request_codec(api_key: int, version: int) -> tuple[type, Callable[..., Any]
 @cache
 def response_class(api_key: int, version: int) -> type:
     return load_response_schema(api_key, version)
-
-
-@cache
-def _response_writer(cls: type) -> Callable[..., Any]:
-    return entity_writer(cls)
 
 
 def decode_request(frame: bytes | bytearray) -> Request:
@@ -124,14 +120,9 @@ def response_buffers(header: hdr.RequestHeader, body: Any) -> list[Buffer]:
             start = at
         buffers.append(view[start:])
         return buffers
-    buf = io.BytesIO()
-    buf.write(b"\x00\x00\x00\x00")
-    buf.write(head)
-    _response_writer(cls)(buf, body)
-    view = buf.getbuffer()
-    view[0:4] = (len(view) - 4).to_bytes(4, "big")
-    del view
-    return [buf.getvalue()]
+    compiled_writer.writer(cls)(out, body)
+    out[0:4] = (len(out) - 4).to_bytes(4, "big")
+    return [out]
 
 
 def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
@@ -142,7 +133,7 @@ def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
 def warm(api_key: int, version: int) -> None:
     """Load one version's generated classes and codecs now rather than on first use."""
     _request_codec(api_key, version)
-    _response_writer(response_class(api_key, version))
+    compiled_writer.writer(response_class(api_key, version))
 
 
 # The versions librdkafka 2.x sends (its own maxima below ours; seen with debug=protocol on
