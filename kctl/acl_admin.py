@@ -3,7 +3,8 @@
 Translates kctl's bindings (Kafka's codes, ``kctl.acl_model``) to confluent-kafka's
 AclBinding / AclBindingFilter and back, waits for the futures, and turns failures into
 one-line :class:`kctl.console.KctlError`s. SECURITY_DISABLED (the cluster runs without an
-authorizer) gets a message that says so.
+authorizer) gets a message that says so and exit code 9, unsupported by the cluster: like a
+missing API, it is the cluster's set-up, not the request, that has to change.
 
 librdkafka (and so confluent-kafka) knows resource types up to TransactionalId and operations
 up to IdempotentWrite: requests naming DelegationToken or User resources, or the CreateTokens /
@@ -135,7 +136,7 @@ def _wire(cluster: Cluster, what: str, name: str, *args: Any) -> Any:
 def _error(cluster: Cluster, exc: KafkaException, what: str) -> KctlError:
     err = exc.args[0] if exc.args else None
     if isinstance(err, KafkaError) and err.code() == KafkaError.SECURITY_DISABLED:
-        return KctlError(f"{what}: {NO_AUTHORIZER}", ExitCode.ERROR)
+        return KctlError(f"{what}: {NO_AUTHORIZER}", ExitCode.UNSUPPORTED)
     if isinstance(err, KafkaError) and exit_code_for(err) is ExitCode.UNREACHABLE:
         # A timeout may hide a refused login or TLS handshake: the client's log says which.
         return cluster.unreachable(exc)
