@@ -4,8 +4,8 @@ kio generates one frozen dataclass per API, version and direction from Apache Ka
 message specs (the same ones as ../shared/kafka-protocol), with a native reader. Its readers
 bound every length by the bytes present, so a frame claiming an INT32_MAX-element array fails
 to parse instead of allocating (KAFKA-14063); tests/protocol/test_fuzz.py holds us to that.
-Responses are written with kio's bytes by writers generated per class (compiled_writer.py),
-and Produce and Fetch ones by hand (fast_responses.py).
+Responses are written, as kio's writer would write them, by functions generated once per
+class (compiled_writer.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from kio.index import load_request_schema, load_response_schema
 from kio.serial import entity_reader
 
-from broker.protocol import bounds, compiled_writer, fast_requests, fast_responses
+from broker.protocol import bounds, compiled_writer, fast_requests
 from broker.protocol import header as hdr
 from broker.protocol.apis import SERVED, ApiKey
 
@@ -106,23 +106,20 @@ def response_buffers(header: hdr.RequestHeader, body: Any) -> list[Buffer]:
     cls = type(body)
     head = hdr.response_header(header.correlation_id, header.api_key, cls.__flexible__)
     out = bytearray(4) + head
-    detached: list[fast_responses.Detached] = []
-    if fast_responses.encode(out, body, detached):  # Produce and Fetch, the hot path
-        size = len(out) - 4 + sum(len(value) for _, value in detached)
-        out[0:4] = size.to_bytes(4, "big")
-        if not detached:
-            return [out]
-        view = memoryview(out)
-        buffers: list[Buffer] = []
-        start = 0
-        for at, value in detached:
-            buffers += (view[start:at], value)
-            start = at
-        buffers.append(view[start:])
-        return buffers
-    compiled_writer.writer(cls)(out, body)
-    out[0:4] = (len(out) - 4).to_bytes(4, "big")
-    return [out]
+    detached: list[compiled_writer.Detached] = []
+    compiled_writer.writer(cls)(out, body, detached)
+    size = len(out) - 4 + sum(len(value) for _, value in detached)
+    out[0:4] = size.to_bytes(4, "big")
+    if not detached:
+        return [out]
+    view = memoryview(out)
+    buffers: list[Buffer] = []
+    start = 0
+    for at, value in detached:
+        buffers += (view[start:at], value)
+        start = at
+    buffers.append(view[start:])
+    return buffers
 
 
 def encode_response(header: hdr.RequestHeader, body: Any) -> bytes:
