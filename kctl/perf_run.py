@@ -6,7 +6,11 @@ idempotent producer id) is not measured: the first record goes alone and the clo
 once it is acknowledged; the summary counts it, its latency and time are left out.
 Consume latency is end-to-end: the wall clock at receipt minus the record's timestamp, so
 it is meaningful only for records produced while the consumer runs (e.g. alongside
-``perf produce``); throughput counts from the first record.
+``perf produce``); the clock starts at the first record, so rates count those after it.
+
+Ctrl-C and SIGTERM stop a run the way they stop ``kctl produce``: no more records are sent
+(or read), what librdkafka already holds is delivered, and the run returns the summary of
+what was done with the exit code (130, 143) the command ends with.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from kctl.client import throwaway_group_refused
+from kctl.console import ExitCode
 from kctl.perf_stats import PerfSummary, summarize
+from kctl.stop_signal import SigtermStops
 
 POLL_SECONDS = 0.2
 
@@ -33,18 +39,25 @@ class ProducePerf:
     throughput: float  # records/s; <= 0 means unlimited
 
 
+@dataclass(frozen=True)
+class PerfRun:
+    summary: PerfSummary
+    stopped: int | None = None  # exit code when Ctrl-C (130) or SIGTERM (143) ended the run
+
+
 def _payload(size: int) -> bytes:
     # Printable random bytes, like Kafka's tool, so compression ratios are not degenerate.
     alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     return bytes(alphabet[b % len(alphabet)] for b in os.urandom(size))
 
 
-def run_produce(conf: dict[str, Any], spec: ProducePerf, flush_timeout: float) -> PerfSummary:
+def run_produce(conf: dict[str, Any], spec: ProducePerf, flush_timeout: float) -> PerfRun:
     producer = Producer(conf)
     payload = _payload(spec.record_size)
     latencies: list[float] = []
     failures: list[str] = []
     acked_bytes = 0
+    warm_up_acked = 0
 
     warm_up = spec.num_records > 1
 
@@ -57,34 +70,54 @@ def run_produce(conf: dict[str, Any], spec: ProducePerf, flush_timeout: float) -
         acked_bytes += len(msg.value() or b"")
 
     def on_warm_up(err: Any, msg: Any) -> None:
+        nonlocal warm_up_acked
         if err is not None:
             failures.append(err.str())
+        else:
+            warm_up_acked = 1
 
-    if warm_up:
-        producer.produce(spec.topic, value=payload, on_delivery=on_warm_up)
+    interrupted = False
+    start: float | None = None  # once the warm-up record is acknowledged
+    # SIGTERM is only noted while records go out (raised inside a delivery callback, it
+    # would lose that record's report); the loop stops at the next record.
+    with SigtermStops() as sigterm, sigterm.held(resume=False):
+        try:
+            if warm_up:
+                producer.produce(spec.topic, value=payload, on_delivery=on_warm_up)
+                _check(failures, producer.flush(flush_timeout))
+            start = time.perf_counter()
+            for i in range(spec.num_records - warm_up):
+                if sigterm.signum is not None:
+                    break
+                if spec.throughput > 0:
+                    ahead = start + i / spec.throughput - time.perf_counter()
+                    if ahead > 0.001:
+                        time.sleep(ahead)
+                while True:
+                    try:
+                        producer.produce(spec.topic, value=payload, on_delivery=on_delivery)
+                        break
+                    except BufferError:
+                        producer.poll(0.05)
+                producer.poll(0)
+        except KeyboardInterrupt:
+            interrupted = True
+        # What librdkafka holds is delivered and counted, stopped or not.
         remaining = producer.flush(flush_timeout)
-        _check(failures, remaining)
-    start = time.perf_counter()
-    for i in range(spec.num_records - warm_up):
-        if spec.throughput > 0:
-            ahead = start + i / spec.throughput - time.perf_counter()
-            if ahead > 0.001:
-                time.sleep(ahead)
-        while True:
-            try:
-                producer.produce(spec.topic, value=payload, on_delivery=on_delivery)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
-    remaining = producer.flush(flush_timeout)
-    elapsed = time.perf_counter() - start
+        elapsed = 0.0 if start is None else time.perf_counter() - start
     _check(failures, remaining)
-    summary = summarize(len(latencies), acked_bytes, elapsed, latencies)
-    if warm_up:  # the warm-up record was produced too: count it, not its time
-        summary = replace(summary, records=spec.num_records,
-                          bytes=acked_bytes + len(payload))
-    return summary
+    # The warm-up record was produced too: counted, its time and latency left out.
+    summary = summarize(
+        len(latencies) + warm_up_acked, acked_bytes + warm_up_acked * len(payload), elapsed,
+        latencies, timed_records=len(latencies), timed_bytes=acked_bytes,
+    )
+    return PerfRun(summary, _stop_code(interrupted, sigterm))
+
+
+def _stop_code(interrupted: bool, sigterm: SigtermStops) -> int | None:
+    if sigterm.signum is not None:
+        return 128 + sigterm.signum
+    return ExitCode.INTERRUPTED if interrupted else None
 
 
 def _check(failures: list[str], remaining: int) -> None:
@@ -104,13 +137,18 @@ def run_consume(
     timeout: float,
     idle_timeout: float,
     clock_ms: Callable[[], float] = lambda: time.time() * 1000,
-) -> PerfSummary:
+) -> PerfRun:
     """Read ``num_records`` from the beginning of every partition (fewer if the topic runs
-    dry for ``idle_timeout`` seconds)."""
+    dry for ``idle_timeout`` seconds, or Ctrl-C or SIGTERM stops the run)."""
     conf = dict(conf)
     conf.setdefault("group.id", f"kctl-perf-{int(time.time() * 1000)}")
     conf["enable.auto.commit"] = False
     consumer = Consumer(conf)
+    count = nbytes = first_bytes = 0
+    latencies: list[float] = []
+    first: float | None = None
+    last_seen: float | None = None
+    interrupted = False
     try:
         md = consumer.list_topics(timeout=timeout)
         tmd = md.topics.get(topic)
@@ -119,34 +157,38 @@ def run_consume(
                 KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART, f"unknown topic {topic!r}")
             )
         consumer.assign([TopicPartition(topic, p, -2) for p in tmd.partitions])  # -2: beginning
-        count = nbytes = 0
-        latencies: list[float] = []
-        first: float | None = None
-        last_seen: float | None = None
         begun = time.perf_counter()
-        while count < num_records:
-            msg = consumer.poll(POLL_SECONDS)
-            now = time.perf_counter()
-            if msg is None:
-                if now - (last_seen or begun) > idle_timeout:
-                    break
-                continue
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                if throwaway_group_refused(msg.error()):
-                    continue
-                raise KafkaException(msg.error())
-            if first is None:
-                first = now
-            last_seen = now
-            count += 1
-            nbytes += len(msg.value() or b"") + len(msg.key() or b"")
-            ts_type, ts = msg.timestamp()
-            if ts_type and ts >= 0:
-                latencies.append(max(clock_ms() - ts, 0.0))
-        elapsed = last_seen - first if first is not None and last_seen is not None else 0.0
-        return summarize(count, nbytes, elapsed, latencies)
+        # SIGTERM is only noted; the loop sees it within one poll.
+        with SigtermStops() as sigterm, sigterm.held(resume=False):
+            try:
+                while count < num_records and sigterm.signum is None:
+                    msg = consumer.poll(POLL_SECONDS)
+                    now = time.perf_counter()
+                    if msg is None:
+                        if now - (last_seen or begun) > idle_timeout:
+                            break
+                        continue
+                    if msg.error():
+                        if msg.error().code() == KafkaError._PARTITION_EOF:
+                            continue
+                        if throwaway_group_refused(msg.error()):
+                            continue
+                        raise KafkaException(msg.error())
+                    size = len(msg.value() or b"") + len(msg.key() or b"")
+                    if first is None:
+                        first, first_bytes = now, size
+                    last_seen = now
+                    count += 1
+                    nbytes += size
+                    ts_type, ts = msg.timestamp()
+                    if ts_type and ts >= 0:
+                        latencies.append(max(clock_ms() - ts, 0.0))
+            except KeyboardInterrupt:
+                interrupted = True
     finally:
         consumer.close()
-
+    elapsed = last_seen - first if first is not None and last_seen is not None else 0.0
+    # The first record starts the clock: the rates count the records after it.
+    summary = summarize(count, nbytes, elapsed, latencies,
+                        timed_records=max(count - 1, 0), timed_bytes=nbytes - first_bytes)
+    return PerfRun(summary, _stop_code(interrupted, sigterm))

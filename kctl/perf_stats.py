@@ -6,14 +6,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+# A rate over less time than this is noise, not a measurement: -n 1, or a few records that
+# came in one fetch, gave "1000000000.0 records/s". Such rates are None (JSON null, table -).
+MIN_TIMED_SECONDS = 0.001
+
 
 @dataclass(frozen=True)
 class PerfSummary:
     records: int
     bytes: int
     seconds: float
-    records_per_sec: float
-    mb_per_sec: float  # MiB/s, as Kafka's perf tools print "MB/sec"
+    records_per_sec: float | None  # None: too little time was measured to give a rate
+    mb_per_sec: float | None  # MiB/s, as Kafka's perf tools print "MB/sec"
     latency_avg_ms: float | None
     latency_p50_ms: float | None
     latency_p95_ms: float | None
@@ -32,16 +36,29 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
     return sorted_values[rank - 1]
 
 
-def summarize(records: int, nbytes: int, seconds: float, latencies_ms: list[float]) -> PerfSummary:
-    secs = max(seconds, 1e-9)
+def summarize(
+    records: int,
+    nbytes: int,
+    seconds: float,
+    latencies_ms: list[float],
+    *,
+    timed_records: int | None = None,
+    timed_bytes: int | None = None,
+) -> PerfSummary:
+    """The summary of ``records`` (``nbytes``); rates are ``timed_records`` and
+    ``timed_bytes`` (default: all) over ``seconds``, the records the clock covered when the
+    first one started it, and None when ``seconds`` is too short to measure."""
+    timed_records = records if timed_records is None else timed_records
+    timed_bytes = nbytes if timed_bytes is None else timed_bytes
+    measured = seconds >= MIN_TIMED_SECONDS
     lat = sorted(latencies_ms)
     have = bool(lat)
     return PerfSummary(
         records=records,
         bytes=nbytes,
         seconds=round(seconds, 3),
-        records_per_sec=round(records / secs, 1),
-        mb_per_sec=round(nbytes / secs / (1024 * 1024), 2),
+        records_per_sec=round(timed_records / seconds, 1) if measured else None,
+        mb_per_sec=round(timed_bytes / seconds / (1024 * 1024), 2) if measured else None,
         latency_avg_ms=round(sum(lat) / len(lat), 2) if have else None,
         latency_p50_ms=round(percentile(lat, 50), 2) if have else None,
         latency_p95_ms=round(percentile(lat, 95), 2) if have else None,

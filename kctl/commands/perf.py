@@ -28,15 +28,15 @@ def _print(summary: PerfSummary, fmt: str, what: str) -> None:
     doc = summary.as_dict()
 
     def table(d: dict[str, Any]) -> None:
-        def ms(key: str) -> str:
-            return "-" if d[key] is None else f"{d[key]:.2f}"
+        def num(key: str, spec: str = ".2f") -> str:  # None: not measured
+            return "-" if d[key] is None else format(d[key], spec)
 
         print(
             f"{d['records']} records {what} in {d['seconds']:.3f} s: "
-            f"{d['records_per_sec']:.1f} records/s, {d['mb_per_sec']:.2f} MB/s; "
-            f"latency ms avg {ms('latency_avg_ms')}, p50 {ms('latency_p50_ms')}, "
-            f"p95 {ms('latency_p95_ms')}, p99 {ms('latency_p99_ms')}, "
-            f"max {ms('latency_max_ms')}",
+            f"{num('records_per_sec', '.1f')} records/s, {num('mb_per_sec')} MB/s; "
+            f"latency ms avg {num('latency_avg_ms')}, p50 {num('latency_p50_ms')}, "
+            f"p95 {num('latency_p95_ms')}, p99 {num('latency_p99_ms')}, "
+            f"max {num('latency_max_ms')}",
             flush=True,
         )
 
@@ -100,6 +100,8 @@ def register(app: typer.Typer) -> None:
 
         Latency is per record, from send to acknowledgement. The first record is sent alone
         and acknowledged before the clock starts, so producer start-up is not measured.
+        Rates over less than 1 ms are not given (-, JSON null). Ctrl-C or SIGTERM stops
+        sending: records already sent are delivered and the summary printed (exit 130, 143).
         Example: kctl perf produce bench -n 200000 -s 100 --acks 1
         """
         topic = one_name(topic_arg, topic_opt)
@@ -123,12 +125,14 @@ def register(app: typer.Typer) -> None:
         )
         spec = ProducePerf(topic, num_records, record_size, per_second)
         try:
-            summary = run_produce(conf, spec, flush_timeout=max(cluster.timeout, 60.0))
+            run = run_produce(conf, spec, flush_timeout=max(cluster.timeout, 60.0))
         except PerfFailure as e:
             fail(str(e), ExitCode.ERROR)
         except KafkaException as e:
             raise kafka_error(e, "perf produce") from e
-        _print(summary, s.output, "produced")
+        _print(run.summary, s.output, "produced")
+        if run.stopped is not None:
+            raise typer.Exit(run.stopped)
 
     @perf.command("consume")
     @options.global_options()
@@ -155,19 +159,26 @@ def register(app: typer.Typer) -> None:
         """Read records from the beginning; print records/s, MB/s and end-to-end latency.
 
         Latency is now minus each record's timestamp: meaningful while records are being
-        produced (e.g. alongside `kctl perf produce`). Fewer records than -n (the topic ran
-        dry for --idle-timeout) prints the figures for those read and exits 3 (partial).
+        produced (e.g. alongside `kctl perf produce`). The clock starts at the first record,
+        so rates count the records after it; over less than 1 ms (-n 1) they are not given
+        (-, JSON null). Fewer records than -n (the topic ran dry for --idle-timeout) prints
+        the figures for those read and exits 3 (partial); Ctrl-C or SIGTERM prints them and
+        exits 130 or 143.
         """
         topic = one_name(topic_arg, topic_opt)
         s = options.settings(ctx)
         cluster = connect(s)
         cluster.topic(topic)
         try:
-            summary = run_consume(
+            run = run_consume(
                 cluster.config(), topic, num_records, cluster.timeout, idle_timeout
             )
         except KafkaException as e:
             raise kafka_error(e, "perf consume") from e
+        summary = run.summary
+        if run.stopped is not None:  # Ctrl-C or SIGTERM: the figures so far, then 130/143
+            _print(summary, s.output, "consumed")
+            raise typer.Exit(run.stopped)
         if summary.records == 0:
             fail(f"no records read from {topic!r} within {idle_timeout:g}s", ExitCode.ERROR)
         _print(summary, s.output, "consumed")

@@ -249,7 +249,7 @@ class _FakeProducer:
 
 def test_perf_produce_latency_leaves_out_start_up(monkeypatch):
     monkeypatch.setattr("kctl.perf_run.Producer", lambda conf: _FakeProducer())
-    summary = run_produce({}, ProducePerf("t", 10, 4, -1), flush_timeout=1)
+    summary = run_produce({}, ProducePerf("t", 10, 4, -1), flush_timeout=1).summary
     assert summary.records == 10 and summary.bytes == 40
     assert summary.latency_max_ms == 1.0
 
