@@ -1,6 +1,6 @@
 """The log cleaner: compaction of topics whose cleanup.policy contains "compact".
 
-A pass over one log (Kafka's algorithm, one segment at a time):
+A pass over one log (Kafka's algorithm):
 
 1. The dirty section runs from the cleaner checkpoint (``cleaner-offset-checkpoint`` in the
    data dir; the log start when absent) up to the first uncleanable offset: the active
@@ -17,21 +17,35 @@ A pass over one log (Kafka's algorithm, one segment at a time):
    offset, producer id/epoch, base sequence, last offset delta (so its last sequence) and
    compression codec; the last batch of each producer survives even when emptied (as a batch
    of no records), so idempotent producers keep their sequence state.
-5. Each rewritten segment is written as ``<base>.log.cleaned``, fsynced, renamed to
-   ``<base>.log.swap`` and swapped in by ``Log.replace_segment`` (see log.py for the recovery
-   of an interrupted swap); one left empty is deleted instead, unless it is the log's first.
-   The checkpoint then moves to the end of the dirty section.
+5. Consecutive segments are rewritten together into one (Kafka's groupSegmentsBySize, see
+   ``_size_groups``) while their sizes add up to at most ``segment.bytes``, their index files
+   to at most ``segment.index.bytes`` and their offsets span less than 2^31, so a compacted
+   log does not keep one small segment per segment ever rolled. The group's mtime is the
+   latest of its segments' (no tombstone goes early); segments keeping tombstones are grouped
+   only with segments cleaned in the same eighth of ``delete.retention.ms`` (see
+   ``_clean_group``), so a tombstone outlives its horizon by at most that and is never put
+   off again and again by newer data joining it.
+6. A group is written as ``<first base>.log.cleaned``, fsynced, and installed by
+   ``Log.replace_segments``: renamed ``<first base>.log.swap`` (the commit point), the
+   group's other segments deleted, then renamed over ``<first base>.log``. ``Log.open``
+   discards a ``.cleaned`` file and completes a ``.swap`` file, deleting every segment its
+   batches cover (log.py, ``_finish_cleaner_swaps``): a crash at any step leaves the group's
+   old segments or the new one, never both. A group left without a batch is deleted instead
+   (``Log.drop_segments``), unless it holds the log's first segment. The checkpoint then moves
+   to the end of the dirty section.
 
 Throttling: the cleaner is one asyncio task; it yields to the event loop every
 ``YIELD_EVERY_BYTES`` of log processed and sleeps to keep read + written bytes under
 ``log.cleaner.io.max.bytes.per.second``. It reads segments through its own file descriptors,
-so a segment deleted by retention meanwhile is simply not swapped in.
+so a group with a segment deleted by retention (or changed) meanwhile is not swapped in and
+the pass stops there without moving the checkpoint.
 
 Transactions: records of a transactional batch enter the offset map only once the
 transaction's commit marker is read in the closed segments, so neither an aborted nor a
 still-open transaction's record can make an older committed record of its key go. Batches
 of aborted transactions are removed (emptied when a producer's last). Markers (control
-batches) are always kept: consumers and the aborted-transaction index rely on them.
+batches) are always kept: consumers and the aborted-transaction index rely on them. A
+group's new segment gets the aborted-transaction entries of all its segments.
 
 Not handled (yet): the offset map is not bounded (Kafka's dedupe buffer): a dirty section
 with very many distinct keys costs memory.
@@ -46,9 +60,9 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from broker.log.atomic import fsync_dir
-from broker.log.log import CLEANED_SUFFIX, SWAP_SUFFIX, Log
+from broker.log.log import CLEANED_SUFFIX, INT32_MAX, Log, LogConfig
 from broker.log.manager import (
     CorruptCheckpointError,
     LogManager,
@@ -56,7 +70,7 @@ from broker.log.manager import (
     read_checkpoint,
     write_checkpoint,
 )
-from broker.log.segment import IndexBuilder, LogSegment, now_ms
+from broker.log.segment import IndexBuilder, IndexState, LogSegment, now_ms
 from broker.protocol import records
 from broker.protocol.control_records import marker_is_commit
 from broker.protocol.records import HEADER_SIZE, LOG_OVERHEAD, BatchHeader, Record
@@ -67,6 +81,9 @@ CHECKPOINT_FILE = "cleaner-offset-checkpoint"
 READ_CHUNK = 1 << 20
 YIELD_EVERY_BYTES = 64 * 1024  # ~10 ms of cleaning work between yields
 LONG_MAX = 2**63 - 1
+# Tombstones may outlive delete.retention.ms by up to this fraction of it when segments
+# cleaned at different times are grouped (see LogCleaner._clean_group).
+HORIZON_BUCKETS = 8
 
 # Byte offsets inside a v2 batch header (records.py documents the layout).
 _LAST_OFFSET_DELTA_AT = 23
@@ -132,13 +149,83 @@ class DirtySection:
 @dataclass(slots=True)
 class PassResult:
     end: int  # new checkpoint
-    segments: int = 0
+    segments: int = 0  # cleaned
+    segments_written: int = 0  # what they became (emptied ones are deleted)
     bytes_read: int = 0
     bytes_written: int = 0
     records_removed: int = 0
     tombstones_kept: int = 0
     tombstones_due_ms: int = LONG_MAX  # earliest time a kept tombstone may go
     aborted: bool = False  # a segment changed under the cleaner: the checkpoint stays
+
+
+@dataclass(frozen=True, slots=True)
+class _Keep:
+    """What the offset map pass decided."""
+
+    offset_map: dict[bytes, int]  # key -> offset of its latest record in the dirty section
+    last_batches: dict[int, int]  # producer id -> base offset of its last batch (closed)
+    aborted: set[int]  # base offsets of the batches of aborted transactions
+
+
+@dataclass(slots=True)
+class _Member:
+    """A segment rewritten into a group, as the cleaner found it."""
+
+    seg: LogSegment
+    size: int
+    mtime_ns: int
+    next_offset: int
+    clean_before: bool  # below the dirty section: cleaned by an earlier pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """Where a group's output stood before a segment was added (to take it out again)."""
+
+    written: int
+    offset_entries: int
+    time_entries: int
+    state: IndexState
+    next_offset: int
+    bytes_read: int
+    records_removed: int
+
+
+@dataclass(slots=True)
+class _Output:
+    """The ``<first base>.log.cleaned`` file a group of segments is rewritten into."""
+
+    path: Path
+    fd: int
+    builder: IndexBuilder
+    members: list[_Member] = field(default_factory=list)
+    written: int = 0
+    tombstones: int = 0
+    cleaned_ms: int = -1  # when its records were first cleaned: the latest of its members'
+
+    def mark(self, result: PassResult) -> _Mark:
+        b, st = self.builder, self.builder.state
+        return _Mark(
+            self.written,
+            len(b.offset_entries),
+            len(b.time_entries),
+            IndexState(st.max_timestamp, st.offset_of_max_timestamp, st.bytes_since_entry),
+            b.next_offset,
+            result.bytes_read,
+            result.records_removed,
+        )
+
+    def rollback(self, mark: _Mark, result: PassResult) -> None:
+        os.ftruncate(self.fd, mark.written)
+        self.written = mark.written
+        b = self.builder
+        del b.offset_entries[mark.offset_entries :]
+        del b.time_entries[mark.time_entries :]
+        b.state = mark.state
+        b.next_offset = mark.next_offset
+        result.bytes_read = mark.bytes_read
+        result.records_removed = mark.records_removed
 
 
 @dataclass(slots=True)
@@ -275,7 +362,7 @@ class LogCleaner:
         segments = [s for s in lg.closed_segments() if s.base_offset < section.end]
         try:
             if segments:
-                offset_map, last_batches, aborted, undecided = await self._build_offset_map(
+                keep, undecided = await self._build_offset_map(
                     lg.closed_segments(), lg.active_segment, section, throttle, result
                 )
                 if undecided < section.end:
@@ -286,30 +373,16 @@ class LogCleaner:
                     # older records of their keys.
                     result.end = max(s.base_offset for s in segments if s.base_offset <= undecided)
                     segments = [s for s in segments if s.base_offset < result.end]
-            for seg in segments:
-                clean_before = seg.next_offset <= section.first_dirty
-                drop_tombstones = (
-                    clean_before and now - seg.last_modified_ms >= config.delete_retention_ms
-                )
-                kept = await self._clean_segment(
-                    lg,
-                    seg,
-                    offset_map,
-                    last_batches,
-                    aborted,
-                    clean_before,
-                    drop_tombstones,
-                    throttle,
-                    result,
-                )
-                if kept is None:
-                    result.aborted = True
-                    break
-                if kept:
-                    result.tombstones_kept += kept
-                    mtime = seg.last_modified_ms if clean_before else now
-                    due = mtime + config.delete_retention_ms
-                    result.tombstones_due_ms = min(result.tombstones_due_ms, due)
+                for planned in _size_groups(segments, lg.config):
+                    while planned and not result.aborted:
+                        taken = await self._clean_group(
+                            lg, planned, keep, section, config, now, throttle, result
+                        )
+                        if taken is None:
+                            result.aborted = True
+                        planned = planned[taken or 0 :]
+                    if result.aborted:
+                        break
         except FileNotFoundError as e:  # retention or a deletion took a segment meanwhile
             log.info("%s-%d: cleaning stopped, a segment went away: %s", key[0], key[1], e)
             result.aborted = True
@@ -330,11 +403,12 @@ class LogCleaner:
         s.last_pass_duration_ms = duration
         s.last_pass_bytes_read = result.bytes_read
         log.info(
-            "%s-%d: cleaned %d segment(s) up to offset %d in %.0f ms: %d record(s) removed, "
-            "%d -> %d bytes%s",
+            "%s-%d: cleaned %d segment(s) into %d up to offset %d in %.0f ms: %d record(s) "
+            "removed, %d -> %d bytes%s",
             key[0],
             key[1],
             result.segments,
+            result.segments_written,
             result.end,
             duration,
             result.records_removed,
@@ -351,10 +425,8 @@ class LogCleaner:
         section: DirtySection,
         throttle: _Throttle,
         result: PassResult,
-    ) -> tuple[dict[bytes, int], dict[int, int], set[int], int]:
-        """(key -> offset of its latest record in the dirty section, producer id -> base
-        offset of its last batch in the closed segments, base offsets of the batches of
-        aborted transactions, first offset of a still open transaction or LONG_MAX).
+    ) -> tuple[_Keep, int]:
+        """(what to keep, first offset of a still open transaction or LONG_MAX).
 
         Producers are judged by the closed segments only: one that also wrote to the active
         segment then keeps an extra (empty) batch, which is harmless. Records of a
@@ -401,74 +473,121 @@ class LogCleaner:
                         else:
                             offset_map[r.key] = r.offset
         undecided = min((b[0] for b in pending_batches.values() if b), default=LONG_MAX)
-        return offset_map, last_batches, aborted, undecided
+        return _Keep(offset_map, last_batches, aborted), undecided
 
-    async def _clean_segment(
+    async def _clean_group(
         self,
         lg: Log,
-        seg: LogSegment,
-        offset_map: dict[bytes, int],
-        last_batches: dict[int, int],
-        aborted: set[int],
-        clean_before: bool,
-        drop_tombstones: bool,
+        candidates: list[LogSegment],
+        keep: _Keep,
+        section: DirtySection,
+        config: CleanerConfig,
+        now: int,
         throttle: _Throttle,
         result: PassResult,
     ) -> int | None:
-        """Rewrite one segment and swap it in: the tombstones it kept, None if the segment
-        changed meanwhile (then nothing is swapped)."""
-        cleaned_path = seg.log_path.with_name(seg.log_path.name + CLEANED_SUFFIX)
-        swap_path = seg.log_path.with_name(seg.log_path.name + SWAP_SUFFIX)
-        builder = IndexBuilder(seg.base_offset, lg.config.index_interval_bytes)
-        size_read = seg.size
-        mtime_ns = os.stat(seg.log_path).st_mtime_ns
-        fd = os.open(cleaned_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        written = 0
-        kept_tombstones = 0
+        """Rewrite the first of ``candidates`` and as many following ones as may join it into
+        one segment, and swap it in: how many were taken; None if one changed meanwhile
+        (then nothing is swapped).
+
+        Each segment's tombstones are judged by its own mtime; the group's mtime is the
+        latest of them (never too early for any tombstone). So that an old tombstone is not
+        put off again and again by newer segments joining it, a segment keeping tombstones
+        joins only segments cleaned in the same horizon bucket (``_same_bucket``), and a
+        newer segment does not join a group keeping tombstones of an older bucket: the delay
+        stays under a bucket, one ``HORIZON_BUCKETS``-th of delete.retention.ms.
+        """
+        first = candidates[0]
+        path = first.log_path.with_name(first.log_path.name + CLEANED_SUFFIX)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        out = _Output(path, fd, IndexBuilder(first.base_offset, lg.config.index_interval_bytes))
+        retention = config.delete_retention_ms
         try:
-            for _, h, raw in _batches_of(seg):
-                keep_empty = last_batches.get(h.producer_id) == h.base_offset
-                if h.base_offset in aborted and not h.is_control:
-                    out = _empty_batch(h) if keep_empty else None
-                    removed, tombstones = h.records_count, 0
-                else:
-                    out, removed, tombstones = _filter_batch(
-                        h, raw, offset_map, keep_empty, drop_tombstones
-                    )
-                result.bytes_read += len(raw)
-                result.records_removed += removed
-                kept_tombstones += tombstones
-                if out is not None:
-                    builder.add(written, records.parse_header(out))
-                    _write_all(fd, out, written)
-                    written += len(out)
-                await throttle.account(len(raw) + (len(out) if out is not None else 0))
+            for seg in candidates:
+                clean_before = seg.next_offset <= section.first_dirty
+                mtime_ns = os.stat(seg.log_path).st_mtime_ns
+                member = _Member(seg, seg.size, mtime_ns, seg.next_offset, clean_before)
+                member_ms = mtime_ns // 1_000_000
+                cleaned_ms = member_ms if clean_before else now
+                group_ms = max(out.cleaned_ms, cleaned_ms)
+                if out.tombstones and not _same_bucket(group_ms, out.cleaned_ms, retention):
+                    break
+                drop_tombstones = clean_before and now - member_ms >= retention
+                mark = out.mark(result)
+                kept = await self._clean_into(out, seg, keep, drop_tombstones, throttle, result)
+                if out.members and kept and not _same_bucket(cleaned_ms, group_ms, retention):
+                    out.rollback(mark, result)  # it starts the next group instead
+                    break
+                out.members.append(member)
+                out.tombstones += kept
+                out.cleaned_ms = group_ms
             os.fsync(fd)
         except BaseException:
             os.close(fd)
-            cleaned_path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             raise
         os.close(fd)
-        if written == 0 and seg is not lg.first_segment:
-            # Nothing left: the segment goes (reads skip the gap, as they skip compacted
-            # offsets). Left in place, emptied segments piled up without end, three files each.
-            cleaned_path.unlink(missing_ok=True)
-            if seg.size != size_read or not lg.drop_segment(seg):
-                return None
-            result.segments += 1
-            return 0
-        if clean_before:
-            # A segment's mtime says when its records were first cleaned (the delete
-            # horizon counts from then); a newly cleaned one keeps the mtime of now.
-            os.utime(cleaned_path, ns=(mtime_ns, mtime_ns))
-        cleaned_path.replace(swap_path)
-        fsync_dir(lg.directory)
-        builder.next_offset = seg.next_offset
-        if seg.size != size_read or not lg.replace_segment(seg, swap_path, builder):
-            swap_path.unlink(missing_ok=True)
+        if not self._install(lg, out):
             return None
-        result.segments += 1
-        result.bytes_written += written
+        result.segments += len(out.members)
+        if out.written:
+            result.segments_written += 1
+            result.bytes_written += out.written
+        if out.tombstones:
+            result.tombstones_kept += out.tombstones
+            result.tombstones_due_ms = min(result.tombstones_due_ms, out.cleaned_ms + retention)
+        return len(out.members)
+
+    @staticmethod
+    def _install(lg: Log, out: _Output) -> bool:
+        """Swap the group's cleaned file in; False if a segment of it changed meanwhile."""
+        olds = [m.seg for m in out.members]
+        if any(m.seg.size != m.size for m in out.members):
+            out.path.unlink(missing_ok=True)
+            return False
+        if out.written == 0 and olds[0] is not lg.first_segment:
+            # Nothing left: the segments go (reads skip the gap, as they skip compacted
+            # offsets). Left in place, emptied segments piled up without end, three files
+            # each. The log's first stays, emptied, so the log start does not move.
+            out.path.unlink(missing_ok=True)
+            return lg.drop_segments(olds)
+        if all(m.clean_before for m in out.members):
+            # A segment's mtime says when its records were first cleaned (the delete horizon
+            # counts from then): the group keeps the latest of its segments'. One holding a
+            # newly cleaned segment keeps the mtime of now.
+            mtime_ns = max(m.mtime_ns for m in out.members)
+            os.utime(out.path, ns=(mtime_ns, mtime_ns))
+        out.builder.next_offset = out.members[-1].next_offset
+        return lg.replace_segments(olds, out.path, out.builder)
+
+    async def _clean_into(
+        self,
+        out: _Output,
+        seg: LogSegment,
+        keep: _Keep,
+        drop_tombstones: bool,
+        throttle: _Throttle,
+        result: PassResult,
+    ) -> int:
+        """Append the batches of ``seg`` that stay to ``out``: the tombstones it kept."""
+        kept_tombstones = 0
+        for _, h, raw in _batches_of(seg):
+            keep_empty = keep.last_batches.get(h.producer_id) == h.base_offset
+            if h.base_offset in keep.aborted and not h.is_control:
+                data = _empty_batch(h) if keep_empty else None
+                removed, tombstones = h.records_count, 0
+            else:
+                data, removed, tombstones = _filter_batch(
+                    h, raw, keep.offset_map, keep_empty, drop_tombstones
+                )
+            result.bytes_read += len(raw)
+            result.records_removed += removed
+            kept_tombstones += tombstones
+            if data is not None:
+                out.builder.add(out.written, records.parse_header(data))
+                _write_all(out.fd, data, out.written)
+                out.written += len(data)
+            await throttle.account(len(raw) + (len(data) if data is not None else 0))
         return kept_tombstones
 
     # --- checkpoint ---------------------------------------------------------------------------
@@ -491,6 +610,44 @@ class LogCleaner:
         for seg in lg.closed_segments():
             if seg.next_offset <= checkpoint:
                 seg.cleaned = True
+
+
+def _size_groups(segments: list[LogSegment], config: LogConfig) -> list[list[LogSegment]]:
+    """Runs of consecutive segments that may become one (Kafka's groupSegmentsBySize): their
+    sizes add up to at most segment.bytes, their offset and time index files each to at most
+    segment.index.bytes, and their offsets span less than 2^31 (the indexes hold offsets
+    relative to the base). Judged before cleaning, so the cleaned output is within them."""
+    groups: list[list[LogSegment]] = []
+    totals = (0, 0, 0)
+    for seg in segments:
+        sizes = (seg.size, _size_on_disk(seg.index_path), _size_on_disk(seg.time_index_path))
+        joined = (totals[0] + sizes[0], totals[1] + sizes[1], totals[2] + sizes[2])
+        if (
+            groups
+            and joined[0] <= config.segment_bytes
+            and max(joined[1], joined[2]) <= config.segment_index_bytes
+            and (seg.size == 0 or seg.next_offset - 1 - groups[-1][0].base_offset <= INT32_MAX)
+        ):
+            groups[-1].append(seg)
+            totals = joined
+        else:
+            groups.append([seg])
+            totals = sizes
+    return groups
+
+
+def _size_on_disk(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0  # rebuilt on first use; only ever missing after a crash
+
+
+def _same_bucket(a_ms: int, b_ms: int, retention_ms: int) -> bool:
+    """Whether tombstones first cleaned at ``a_ms`` and ``b_ms`` may share a segment (and
+    so its mtime, the later of the two)."""
+    width = retention_ms // HORIZON_BUCKETS
+    return a_ms == b_ms if width <= 0 else a_ms // width == b_ms // width
 
 
 def _is_commit(raw: bytes) -> bool:

@@ -3,9 +3,13 @@
 On-disk format: one directory per partition holding segments (see segment.py: ``.log`` files
 of stamped record batches plus sparse ``.index`` and ``.timeindex`` files, named by base
 offset) and the ``leader-epoch-checkpoint`` (leader_epoch.py). Offsets increase across
-segments, with gaps where the log cleaner (cleaner.py) removed records; it swaps a rewritten
-segment in through ``<base>.log.cleaned`` (being written) and ``<base>.log.swap`` (complete and
-fsynced), and ``Log.open`` discards the first and finishes the second. The log start offset
+segments, with gaps where the log cleaner (cleaner.py) removed records. The cleaner rewrites
+a run of consecutive closed segments into one named after the first (``replace_segments``):
+``<base>.log.cleaned`` (being written), then ``<base>.log.swap`` (complete and fsynced: the
+commit point), then the run's other segments are deleted and the swap file takes the place of
+``<base>.log``. ``Log.open`` discards a ``.cleaned`` file and completes a ``.swap``, deleting
+the segments it covers (``_finish_cleaner_swaps``), so a crash at any step leaves either the
+old segments or the new one, never both. The log start offset
 and the recovery point are persisted by the LogManager in its checkpoint files, not here.
 Each segment may have a ``.txnindex`` of the transactions aborted in it (txn_index.py),
 appended by the partition after an abort marker and read by read_committed fetches; it goes
@@ -28,6 +32,7 @@ Everything is synchronous: the broker runs one asyncio loop and page-cache I/O i
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import shutil
@@ -50,6 +55,7 @@ from broker.log.segment import (
     LogSegment,
     SegmentInfo,
     now_ms,
+    segment_name,
 )
 from broker.log.txn_index import TXN_INDEX_SUFFIX, AbortedTxn
 from broker.protocol import records
@@ -363,28 +369,52 @@ class Log:
         if self.on_roll is not None:
             self.on_roll(old.next_offset)
 
-    def replace_segment(self, old: LogSegment, swap_path: Path, builder: IndexBuilder) -> bool:
-        """Install the cleaner's fsynced ``<base>.log.swap`` in place of the closed ``old``.
+    def replace_segments(
+        self, olds: list[LogSegment], cleaned_path: Path, builder: IndexBuilder
+    ) -> bool:
+        """Install the cleaner's fsynced ``<base>.log.cleaned`` in place of ``olds``.
 
-        ``builder`` holds the index entries of the swap file (its ``next_offset`` is
-        ``old``'s). False (and the swap file removed) if ``old`` is no longer a closed segment
-        of this log, or changed size, since the cleaner read it.
+        ``olds`` are consecutive closed segments, the first based at ``<base>``; ``builder``
+        holds the index entries of the cleaned file (its ``next_offset`` is the last old
+        segment's). False (and the cleaned file removed) if they are no longer consecutive
+        closed segments of this log, or one changed size, since the cleaner read them.
+
+        The renames, in this order (the module docstring says how ``Log.open`` resumes):
+
+        1. when a later segment of the group has aborted transactions, their merged index
+           is written to ``<base>.txnindex.cleaned``, fsynced and renamed ``.txnindex.swap``;
+        2. ``<base>.log.cleaned`` becomes ``<base>.log.swap``, directory fsynced: the commit
+           point, from which a crash completes the swap;
+        3. the indexes of ``<base>`` and every file of the later segments are deleted,
+           directory fsynced (so no old segment can outlive the new one on disk);
+        4. ``<base>.log.swap`` replaces ``<base>.log``, then ``.txnindex.swap`` its index.
         """
-        if old not in self._segments[:-1] or old.size != _file_size(old.log_path):
-            swap_path.unlink(missing_ok=True)
+        i = self._closed_run(olds)
+        if i is None:
+            cleaned_path.unlink(missing_ok=True)
             return False
-        i = self._segments.index(old)
-        old.close()
-        # The indexes go first: a crash after the rename must not leave indexes of the old
-        # file beside the new one (missing indexes are rebuilt on first use).
-        for path in (old.index_path, old.time_index_path):
-            path.unlink(missing_ok=True)
+        first = olds[0]
+        entries = [e for seg in olds for e in seg.txn_index.entries]
+        txn_swap = None
+        if len(entries) != len(first.txn_index.entries):
+            txn_swap = _write_txn_swap(first.txn_index.path, entries)
+        swap_path = first.log_path.with_name(first.log_path.name + SWAP_SUFFIX)
+        cleaned_path.replace(swap_path)
         fsync_dir(self.directory)
-        swap_path.replace(old.log_path)
+        first.close()
+        # Missing indexes are rebuilt on first use; stale ones beside the new file would not.
+        for path in (first.index_path, first.time_index_path):
+            path.unlink(missing_ok=True)
+        for seg in olds[1:]:
+            seg.delete()
+        fsync_dir(self.directory)
+        swap_path.replace(first.log_path)
+        if txn_swap is not None:
+            txn_swap.replace(first.txn_index.path)
         new = LogSegment.open_existing(
             self.directory,
-            old.base_offset,
-            next_offset=old.next_offset,
+            first.base_offset,
+            next_offset=olds[-1].next_offset,
             index_max_bytes=self._config.segment_index_bytes,
             index_interval_bytes=self._config.index_interval_bytes,
         )
@@ -393,19 +423,38 @@ class Log:
         new.close_indexes()
         new.cleaned = True
         fsync_dir(self.directory)
-        self._segments[i] = new
+        self._segments[i : i + len(olds)] = [new]
         return True
 
-    def drop_segment(self, old: LogSegment) -> bool:
-        """Delete the closed segment ``old``, which cleaning left without a batch. Not the
-        first (the log start stays put); False if ``old`` is no longer a closed segment of
-        this log, or changed size, since the cleaner read it."""
-        if old not in self._segments[1:-1] or old.size != _file_size(old.log_path):
+    def drop_segments(self, olds: list[LogSegment]) -> bool:
+        """Delete ``olds``, consecutive closed segments that cleaning left without a batch.
+        Not the first (the log start stays put); False if they are no longer consecutive
+        closed segments of this log, or one changed size, since the cleaner read them.
+
+        No swap is needed: a crash midway leaves some of them whole, holding only records
+        the cleaner meant to remove, below the next segment as before."""
+        i = self._closed_run(olds)
+        if i is None or i == 0:
             return False
-        self._segments.remove(old)
-        old.delete()  # an interrupted deletion leaves index files, removed at the next load
+        del self._segments[i : i + len(olds)]
+        for seg in olds:
+            seg.delete()  # an interrupted deletion leaves index files, removed at the next load
         fsync_dir(self.directory)
         return True
+
+    def _closed_run(self, olds: list[LogSegment]) -> int | None:
+        """Index of ``olds`` in the closed segments if they are found there in a row and each
+        still has the size the log holds of it; None otherwise."""
+        closed = self._segments[:-1]
+        i = next((k for k, seg in enumerate(closed) if seg is olds[0]), None)
+        if i is None:
+            return None
+        run = closed[i : i + len(olds)]
+        if len(run) != len(olds) or any(a is not b for a, b in zip(run, olds, strict=True)):
+            return None
+        if any(seg.size != _file_size(seg.log_path) for seg in olds):
+            return None
+        return i
 
     @property
     def first_segment(self) -> LogSegment:
@@ -667,29 +716,92 @@ def _file_size(path: Path) -> int:
         return -1
 
 
-def _finish_cleaner_swaps(directory: Path) -> None:
-    """Resolve an interrupted cleaner swap (see Log.replace_segment).
+def _write_txn_swap(path: Path, entries: list[AbortedTxn]) -> Path:
+    """``<path>.swap`` holding ``entries``, complete and fsynced before it gets that name."""
+    cleaned = path.with_name(path.name + CLEANED_SUFFIX)
+    with open(cleaned, "wb") as f:
+        f.write(b"".join(e.encode() for e in entries))
+        f.flush()
+        os.fsync(f.fileno())
+    swap = path.with_name(path.name + SWAP_SUFFIX)
+    cleaned.replace(swap)
+    return swap
 
-    A ``.cleaned`` file may be incomplete: it is discarded and the original stays. A ``.swap``
-    file was complete and fsynced before it got that name: it replaces its ``.log`` (whose
-    indexes are removed to be rebuilt), as the interrupted swap would have.
+
+def _swap_end(path: Path, base_offset: int) -> int:
+    """The offset after the last batch of a cleaner's swap file (its base if it has none)."""
+    end = base_offset
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        pos = 0
+        while pos + records.HEADER_SIZE <= size:
+            try:
+                h = records.parse_header(os.pread(fd, records.HEADER_SIZE, pos))
+            except CorruptRecordError:
+                break  # fsynced before it was named .swap: not expected; trust what parsed
+            if pos + h.size > size:
+                break
+            end = h.next_offset
+            pos += h.size
+    finally:
+        os.close(fd)
+    return end
+
+
+def _finish_cleaner_swaps(directory: Path) -> None:
+    """Resolve an interrupted cleaner swap (see Log.replace_segments for the order of steps).
+
+    - ``<base>.log.cleaned`` may be incomplete: it is discarded with the ``<base>.txnindex``
+      ``.cleaned`` or ``.swap`` written for it, and the old segments stay as they are.
+    - ``<base>.log.swap`` was complete and fsynced before it got that name: the swap is
+      completed. Its batches are scanned for its end offset, every segment based above
+      ``<base>`` and below that end is deleted (the later segments of its group; any not
+      deleted lie wholly past its end and held only records cleaned away), the indexes of
+      ``<base>`` are removed to be rebuilt, the swap file replaces ``<base>.log`` and a
+      ``<base>.txnindex.swap`` replaces ``<base>.txnindex``.
+    - a ``<base>.txnindex.swap`` alone belongs to a swap whose ``.log`` was renamed in just
+      before the crash: it is renamed in too.
     """
-    changed = False
-    for path in sorted(directory.iterdir()):
-        name = path.name
+    names = sorted(p.name for p in directory.iterdir())
+    doomed: set[str] = set()
+    for name in names:
         if name.endswith(LOG_SUFFIX + CLEANED_SUFFIX):
             log.warning("%s: discarding unfinished cleaner output %s", directory.name, name)
-            path.unlink(missing_ok=True)
-            changed = True
-        elif name.endswith(LOG_SUFFIX + SWAP_SUFFIX) and _SEGMENT_FILE.match(name[:-5]):
             stem = name[:20]
-            log.warning("%s: completing the cleaner's swap of %s", directory.name, stem)
-            for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
+            doomed |= {name, stem + TXN_INDEX_SUFFIX + SWAP_SUFFIX}
+        elif name.endswith(TXN_INDEX_SUFFIX + CLEANED_SUFFIX):
+            doomed.add(name)
+    for name in doomed:
+        (directory / name).unlink(missing_ok=True)
+    names = [n for n in names if n not in doomed]
+    bases = sorted(int(n[:20]) for n in names if (m := _SEGMENT_FILE.match(n)) and m[2] == "log")
+    for name in names:
+        if not (name.endswith(LOG_SUFFIX + SWAP_SUFFIX) and _SEGMENT_FILE.match(name[:-5])):
+            continue
+        base = int(name[:20])
+        end = _swap_end(directory / name, base)
+        covered = [b for b in bases if base < b < end]
+        log.warning(
+            "%s: completing the cleaner's swap of %s (replacing %d later segment(s))",
+            directory.name,
+            name[:20],
+            len(covered),
+        )
+        for b in covered:
+            stem = segment_name(b)
+            for suffix in (LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX):
                 (directory / (stem + suffix)).unlink(missing_ok=True)
-            fsync_dir(directory)
-            path.replace(directory / (stem + LOG_SUFFIX))
-            changed = True
-    if changed:
+        stem = name[:20]
+        for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
+            (directory / (stem + suffix)).unlink(missing_ok=True)
+        fsync_dir(directory)
+        (directory / name).replace(directory / (stem + LOG_SUFFIX))
+    changed = bool(doomed)
+    for path in sorted(directory.glob("*" + TXN_INDEX_SUFFIX + SWAP_SUFFIX)):
+        path.replace(path.with_name(path.name[: -len(SWAP_SUFFIX)]))
+        changed = True
+    if changed or any(n.endswith(LOG_SUFFIX + SWAP_SUFFIX) for n in names):
         fsync_dir(directory)
 
 

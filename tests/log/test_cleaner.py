@@ -368,8 +368,9 @@ def test_a_recovered_log_whose_cleaned_tail_went_is_cleaned_up_to_the_active_seg
 
 def test_segments_emptied_by_cleaning_are_deleted_except_the_first(tmp_path):
     _, lg, cleaner = setup(tmp_path)
+    big = b"v" * 800  # two such segments exceed segment.bytes: each is cleaned on its own
     for round_ in range(4):  # four segments, each overwriting the same two keys
-        append(lg, keyed([(b"a", b"%d" % round_), (b"b", b"%d" % round_)]))
+        append(lg, keyed([(b"a", b"%d" % round_ + big), (b"b", b"%d" % round_ + big)]))
         lg.roll()
     append(lg, keyed([(b"c", b"active")]))
     assert len(lg.closed_segments()) == 4
@@ -379,7 +380,7 @@ def test_segments_emptied_by_cleaning_are_deleted_except_the_first(tmp_path):
     assert lg.closed_segments()[0] is not first and lg.closed_segments()[0].size == 0
     assert len(lg.closed_segments()) == 2
     assert not any(s.log_path.exists() or s.index_path.exists() for s in emptied)
-    want = [(0 + 6, b"a", b"3"), (7, b"b", b"3"), (8, b"c", b"active")]
+    want = [(0 + 6, b"a", b"3" + big), (7, b"b", b"3" + big), (8, b"c", b"active")]
     assert [(r.offset, r.key, r.value) for r in read_records(lg)] == want
     assert lg.read(2, 1 << 20)[:8] == lg.read(6, 1 << 20)[:8]  # a read in the gap skips it
     end = lg.log_end_offset
@@ -387,3 +388,19 @@ def test_segments_emptied_by_cleaning_are_deleted_except_the_first(tmp_path):
     reopened = open_log(tmp_path / "t-0", CONFIG, recover=True, recovery_point=0)
     assert len(reopened.closed_segments()) == 2 and reopened.log_end_offset == end
     assert [(r.offset, r.key, r.value) for r in read_records(reopened)] == want
+
+
+def test_small_emptied_segments_fold_into_the_group_of_the_first(tmp_path):
+    _, lg, cleaner = setup(tmp_path)
+    for round_ in range(4):
+        append(lg, keyed([(b"a", b"%d" % round_), (b"b", b"%d" % round_)]))
+        lg.roll()
+    append(lg, keyed([(b"c", b"active")]))
+    olds = lg.closed_segments()
+    result = clean(cleaner, lg)
+    assert (result.segments, result.segments_written) == (4, 1)
+    [grouped] = lg.closed_segments()
+    assert (grouped.base_offset, grouped.next_offset) == (0, 8)
+    assert not any(s.log_path.exists() for s in olds[1:])
+    want = [(6, b"a", b"3"), (7, b"b", b"3"), (8, b"c", b"active")]
+    assert [(r.offset, r.key, r.value) for r in read_records(lg)] == want
