@@ -150,7 +150,7 @@ class DirtySection:
 class PassResult:
     end: int  # new checkpoint
     segments: int = 0  # cleaned
-    segments_written: int = 0  # what they became (emptied ones are deleted)
+    segments_written: int = 0  # what they became (emptied ones are deleted, not the first)
     bytes_read: int = 0
     bytes_written: int = 0
     records_removed: int = 0
@@ -527,30 +527,31 @@ class LogCleaner:
             path.unlink(missing_ok=True)
             raise
         os.close(fd)
-        if not self._install(lg, out):
+        installed = self._install(lg, out)
+        if installed is None:
             return None
         result.segments += len(out.members)
-        if out.written:
-            result.segments_written += 1
-            result.bytes_written += out.written
+        result.segments_written += installed
+        result.bytes_written += out.written
         if out.tombstones:
             result.tombstones_kept += out.tombstones
             result.tombstones_due_ms = min(result.tombstones_due_ms, out.cleaned_ms + retention)
         return len(out.members)
 
     @staticmethod
-    def _install(lg: Log, out: _Output) -> bool:
-        """Swap the group's cleaned file in; False if a segment of it changed meanwhile."""
+    def _install(lg: Log, out: _Output) -> int | None:
+        """Swap the group's cleaned file in: how many segments it left (0 or 1); None if a
+        segment of the group changed meanwhile."""
         olds = [m.seg for m in out.members]
         if any(m.seg.size != m.size for m in out.members):
             out.path.unlink(missing_ok=True)
-            return False
+            return None
         if out.written == 0 and olds[0] is not lg.first_segment:
             # Nothing left: the segments go (reads skip the gap, as they skip compacted
             # offsets). Left in place, emptied segments piled up without end, three files
             # each. The log's first stays, emptied, so the log start does not move.
             out.path.unlink(missing_ok=True)
-            return lg.drop_segments(olds)
+            return 0 if lg.drop_segments(olds) else None
         if all(m.clean_before for m in out.members):
             # A segment's mtime says when its records were first cleaned (the delete horizon
             # counts from then): the group keeps the latest of its segments'. One holding a
@@ -558,7 +559,7 @@ class LogCleaner:
             mtime_ns = max(m.mtime_ns for m in out.members)
             os.utime(out.path, ns=(mtime_ns, mtime_ns))
         out.builder.next_offset = out.members[-1].next_offset
-        return lg.replace_segments(olds, out.path, out.builder)
+        return 1 if lg.replace_segments(olds, out.path, out.builder) else None
 
     async def _clean_into(
         self,
