@@ -17,7 +17,7 @@ Why a deletion never pulls data from under a read: the broker has one event loop
 its bytes synchronously (``pread`` into a new ``bytes``) inside one handler step, and retention
 runs in its own steps between them, so no read holds a segment across a deletion. The cleaner
 reads through its own descriptors, which stay readable after an unlink on POSIX, and does not
-swap in a segment that retention removed meanwhile (``Log.replace_segment`` checks).
+swap in a segment that retention removed meanwhile (``Log.replace_segments`` checks).
 
 Only topics whose ``cleanup.policy`` contains ``delete`` are retained. Topic configs are read at
 each pass, so an (Incremental)AlterConfigs change applies from the next pass on.
