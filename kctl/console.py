@@ -100,9 +100,14 @@ def error_line(message: str) -> str:
     return f"kctl: error: {first}"
 
 
+def can_ask() -> bool:
+    """Whether there is someone to ask: stdin and stderr are a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
 def confirm(question: str) -> bool:
     """Ask yes/no on a terminal; without one (scripts), the answer is no."""
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not can_ask():
         return False
     sys.stderr.write(f"{question} [y/N] ")
     sys.stderr.flush()

@@ -110,16 +110,27 @@ def header(key: str) -> str:
     return key.replace("_", " ").upper()
 
 
+def _numeric(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> list[bool]:
+    return [
+        any(_is_number(r.get(c)) for r in rows)
+        and all(_is_number(r.get(c)) or r.get(c) is None for r in rows)
+        for c in columns
+    ]
+
+
+def rows_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Records as the plain aligned table ``print_table`` writes outside a terminal (for
+    tables shown on stderr, such as a destructive command's plan)."""
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
+    return plain_table([header(c) for c in columns], cells, _numeric(rows, columns))
+
+
 def print_table(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None
 ) -> None:
     """A table on stdout: rich on a terminal, plain aligned columns otherwise."""
     cells = [[cell(r.get(c)) for c in columns] for r in rows]
-    numeric = [
-        any(_is_number(r.get(c)) for r in rows)
-        and all(_is_number(r.get(c)) or r.get(c) is None for r in rows)
-        for c in columns
-    ]
+    numeric = _numeric(rows, columns)
     if console.plain(sys.stdout):
         _write(plain_table([header(c) for c in columns], cells, numeric, title=title))
         return

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kctl import acl_admin, output
+from kctl import acl_admin, destructive, output
 from kctl.acl_model import (
     OPERATION_NAMES,
     ROW_KEYS,
@@ -19,7 +19,7 @@ from kctl.acl_model import (
 from kctl.acl_spec import AclOptions, SpecError, create_bindings, filters
 from kctl.client import Cluster
 from kctl.completers import complete_groups, complete_topics
-from kctl.console import ExitCode, confirm, fail, info
+from kctl.console import ExitCode, fail, info
 from kctl.options import global_options, require_writable, settings
 
 RESOURCES = "Resources"
@@ -301,8 +301,9 @@ def register(app: typer.Typer) -> None:
         """Delete the ACLs that match: shows them first, then needs --yes.
 
         A resource or a principal is required; what is not given matches anything.
-        Without --yes kctl asks on a terminal; in a script it only shows the plan and
-        exits with code 2. Prints the bindings deleted.
+        Without --yes kctl shows the plan and asks on a terminal; in a script the plan is
+        the output (-o json to read it) and the exit code 2. With --yes the output is the
+        bindings deleted, each with status and error.
 
         Examples:
           kctl acls delete --topic orders                    # every literal ACL on orders
@@ -315,21 +316,20 @@ def register(app: typer.Typer) -> None:
             pattern, allow_principal, deny_principal, allow_host, deny_host, operation,
             principal, producer=producer, consumer=consumer, idempotent=idempotent,
         ), for_delete=True))
-        require_writable(s, "delete ACLs")
+        if destructive.may_act(yes):
+            require_writable(s, "delete ACLs")
         c = Cluster(s)
         c.check_reachable()
         plan = acl_admin.describe(c, wanted)
         if not plan:
             info("no ACLs match; nothing to delete")
             return
-        # The plan is a diagnostic: stderr, so stdout is only what was deleted.
-        info(output.plain_table(
-            [output.header(k) for k in ROW_KEYS], [list(r.values()) for r in _rows(plan)],
-        ).rstrip("\n"))
-        if not yes and not confirm(f"Delete {len(plan)} ACL(s)?"):
-            fail("not deleted: confirm with --yes", ExitCode.USAGE)
+        destructive.go_ahead(_rows(plan), ROW_KEYS, s.output, yes=yes,
+                             what=f"{len(plan)} ACL(s)")
         result = acl_admin.delete(c, wanted)
-        _print(result.deleted, s.output)
+        # A refused filter names no binding: it is the error line below.
+        output.print_rows([{**r, **destructive.outcome(None)} for r in _rows(result.deleted)],
+                          s.output, columns=[*ROW_KEYS, "status"])
         if result.errors:
             code = ExitCode.PARTIAL if result.deleted else result.errors[0].code
             fail(result.errors[0].message, code)

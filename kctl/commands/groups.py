@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from confluent_kafka import KafkaException
 
+from kctl import destructive, options, output
 from kctl import group_admin as ga
-from kctl import options, output
 from kctl.client import Cluster, connect, exit_code_for, kafka_error, unsupported
 from kctl.completers import complete_groups, complete_topics
 from kctl.console import ExitCode, KctlError, fail, info, warn
@@ -461,28 +461,32 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--yes", "-y", help="Delete (default: only show what would go).")
         ] = False,
     ) -> None:
-        """Delete consumer groups and their committed offsets (groups must be empty)."""
-        group_names = _groups(group_args, group_opts)
+        """Delete consumer groups and their committed offsets (groups must be empty).
+
+        Without --yes kctl shows the plan and asks on a terminal; in a script the plan is
+        the output (-o json to read it) and the exit code 2. With --yes the output is one
+        result per group: group, status, error.
+        """
+        group_names = list(dict.fromkeys(_groups(group_args, group_opts)))
         s = options.settings(ctx)
-        if yes:
+        if destructive.may_act(yes):
             options.require_writable(s, "delete consumer groups")
         cluster = connect(s)
         cluster.metadata()
-        if not yes:
-            rows = []
-            for g in group_names:
-                d = _call(
-                    f"describe group {g!r}", ga.describe_group, cluster.admin(), g, cluster.timeout
-                )
-                rows.append({"group": g, "state": d.state, "members": len(d.members)})
-            output.print_rows(rows, s.output, columns=["group", "state", "members"])
-            fail("plan only: nothing deleted; re-run with --yes to delete", ExitCode.USAGE)
-        results = ga.delete_groups(cluster.admin(), list(group_names), cluster.timeout)
+        plan = []
+        for g in group_names:
+            d = _call(
+                f"describe group {g!r}", ga.describe_group, cluster.admin(), g, cluster.timeout
+            )
+            plan.append({"group": g, "state": d.state, "members": len(d.members)})
+        destructive.go_ahead(plan, ["group", "state", "members"], s.output, yes=yes,
+                             what=f"{len(plan)} group(s)")
+        results = ga.delete_groups(cluster.admin(), group_names, cluster.timeout)
         rows = [
-            {"group": g, "deleted": err is None, "error": err.str() if err else None}
+            {"group": g, **destructive.outcome(err.str() if err else None)}
             for g, err in results.items()
         ]
-        output.print_rows(rows, s.output, columns=["group", "deleted", "error"])
+        output.print_rows(rows, s.output, columns=["group", "status", "error"])
         errors = [err for err in results.values() if err is not None]
         if errors:
             code = exit_code_for(errors[0]) if len(errors) == len(rows) else ExitCode.PARTIAL
@@ -501,7 +505,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Delete a group's committed offsets for some topics/partitions (OffsetDelete).
 
-        The group must not be subscribed to those topics. Example:
+        The group must not be subscribed to those topics. Without --yes kctl shows the plan
+        and asks on a terminal; in a script the plan is the output (-o json to read it) and
+        the exit code 2. With --yes the output is one result per partition: topic,
+        partition, status, error. Example:
         kctl groups delete-offsets -g billing -t orders:0,1 --yes
         """
         s = options.settings(ctx)
@@ -509,7 +516,7 @@ def register(app: typer.Typer) -> None:
         scopes = _scopes(topic)
         if not scopes:
             fail("say which offsets to delete: -t TOPIC[:P,...]", ExitCode.USAGE)
-        if yes:
+        if destructive.may_act(yes):
             options.require_writable(s, "delete committed offsets")
         cluster = connect(s)
         cluster.metadata()
@@ -526,12 +533,8 @@ def register(app: typer.Typer) -> None:
         rows = [
             {"topic": tp[0], "partition": tp[1], "committed_offset": committed[tp]} for tp in tps
         ]
-        if not yes:
-            output.print_rows(rows, s.output, columns=["topic", "partition", "committed_offset"])
-            fail(
-                "plan only: nothing deleted; re-run with --yes to delete these offsets",
-                ExitCode.USAGE,
-            )
+        destructive.go_ahead(rows, ["topic", "partition", "committed_offset"], s.output,
+                             yes=yes, what=f"{len(rows)} committed offset(s) of group {group!r}")
         try:
             results = delete_offsets(cluster.config(), group, tps, t)
         except OffsetDeleteError as e:
@@ -541,16 +544,11 @@ def register(app: typer.Typer) -> None:
             code = ExitCode.NOT_FOUND if "GROUP_ID_NOT_FOUND" in e.code else ExitCode.ERROR
             raise KctlError(f"{what}: {e}", code) from e
         out = [
-            {
-                "topic": r.topic,
-                "partition": r.partition,
-                "deleted": r.error is None,
-                "error": r.error,
-            }
+            {"topic": r.topic, "partition": r.partition, **destructive.outcome(r.error)}
             for r in results
         ]
-        output.print_rows(out, s.output, columns=["topic", "partition", "deleted", "error"])
-        failed = [r for r in out if not r["deleted"]]
+        output.print_rows(out, s.output, columns=["topic", "partition", "status", "error"])
+        failed = [r for r in out if r["error"] is not None]
         if failed:
             fail(
                 f"{len(failed)} offset(s) not deleted: {failed[0]['error']}",

@@ -8,7 +8,7 @@ import typer
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import ConfigResource, NewPartitions, NewTopic, ResourceType
 
-from kctl import output
+from kctl import destructive, output
 from kctl.client import Cluster, TopicInfo, kafka_error
 from kctl.config_alter import (
     AppendOpt,
@@ -18,7 +18,7 @@ from kctl.config_alter import (
     SubtractOpt,
     alter_configs,
 )
-from kctl.console import ExitCode, KctlError, confirm, fail, info
+from kctl.console import ExitCode, KctlError, fail, info
 from kctl.name_args import TopicArg, TopicOpt, TopicsArg, TopicsOpt, names, one_name
 from kctl.options import global_options, parse_pairs, require_writable, settings
 
@@ -224,8 +224,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Delete topics and all their records: shows the plan, then needs --yes.
 
-        Without --yes kctl asks on a terminal; in a script it only shows the plan and
-        exits with code 2.
+        Without --yes kctl shows the plan and asks on a terminal; in a script the plan is
+        the output (-o json to read it) and the exit code 2. With --yes the output is one
+        result per topic: topic, status, error.
 
         Examples:
           kctl topics delete old-orders            # shows what would go, asks
@@ -233,7 +234,8 @@ def register(app: typer.Typer) -> None:
         """
         topics = names(topic_args, topic_opts)
         s = settings(ctx)
-        require_writable(s, "delete topics")
+        if destructive.may_act(yes):
+            require_writable(s, "delete topics")
         cluster = Cluster(s)
         view = {t.name: t for t in cluster.cluster_view().topics}
         wanted = list(dict.fromkeys(topics))
@@ -244,9 +246,8 @@ def register(app: typer.Typer) -> None:
         if not doomed:
             info("nothing to delete")
             return
-        _show_delete_plan(cluster, doomed)
-        if not yes and not confirm(f"Delete {len(doomed)} topic(s)?"):
-            fail("not deleted: confirm with --yes", ExitCode.USAGE)
+        destructive.go_ahead(_delete_plan(cluster, doomed), ["topic", "partitions", "records"],
+                             s.output, yes=yes, what=f"{len(doomed)} topic(s)")
         futures = cluster.admin().delete_topics(
             [t.name for t in doomed], operation_timeout=cluster.timeout,
             request_timeout=cluster.timeout,
@@ -254,11 +255,11 @@ def register(app: typer.Typer) -> None:
         rows, failures = [], []
         for name, exc in _results(futures, cluster.timeout).items():
             if exc is None:
-                rows.append({"topic": name, "status": "deleted", "error": None})
+                rows.append({"topic": name, **destructive.outcome(None)})
             else:
                 failure = kafka_error(exc, f"cannot delete topic {name!r}")
                 failures.append(failure)
-                rows.append({"topic": name, "status": "failed", "error": failure.message})
+                rows.append({"topic": name, **destructive.outcome(failure.message)})
         _finish(rows, s.output, failures)
 
     @group.command("alter")
@@ -334,7 +335,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="topics")
 
 
-def _show_delete_plan(cluster: Cluster, doomed: list[TopicInfo]) -> None:
+def _delete_plan(cluster: Cluster, doomed: list[TopicInfo]) -> list[dict[str, Any]]:
+    """Each topic with its partitions and records (None when an offset is unknown)."""
     marks = cluster.watermarks((p.topic, p.partition) for t in doomed for p in t.partitions)
     rows = []
     for t in doomed:
@@ -342,11 +344,4 @@ def _show_delete_plan(cluster: Cluster, doomed: list[TopicInfo]) -> None:
         known = [hi - lo for lo, hi in spans if lo is not None and hi is not None]
         rows.append({"topic": t.name, "partitions": len(t.partitions),
                      "records": sum(known) if len(known) == len(spans) else None})
-    # The plan is a diagnostic: it goes to stderr so stdout stays the command's result.
-    text = output.plain_table(
-        ["DELETE TOPIC", "PARTITIONS", "RECORDS"],
-        [[r["topic"], str(r["partitions"]), output.cell(r["records"])] for r in rows],
-        [False, True, True],
-    )
-    info(text.rstrip("\n"))
-
+    return rows

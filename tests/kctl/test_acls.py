@@ -177,18 +177,20 @@ def test_delete_removes_only_what_matches_and_confirms(kctl):
     before = listed(kctl, "--principal", p, "--principal", q)
     assert len(before) == 8
 
-    # Without --yes and without a terminal: the plan on stderr, exit 2, nothing deleted.
-    r = kctl.run("acls", "delete", "-t", topic, "--principal", p)
-    assert r.returncode == 2 and r.stdout == ""
-    assert "not deleted: confirm with --yes" in r.stderr
-    plan = [line.split() for line in r.stderr.splitlines()]
-    assert ["TOPIC", topic, "LITERAL", p, "*", "READ", "ALLOW"] in plan
-    assert ["TOPIC", topic, "LITERAL", p, "*", "DESCRIBE", "ALLOW"] in plan
-    assert not any(q in line for line in plan)
+    # Without --yes and without a terminal: the plan is the output, exit 2, nothing deleted.
+    r = kctl.run("acls", "delete", "-t", topic, "--principal", p, "-o", "json")
+    assert r.returncode == 2
+    assert "plan only: nothing deleted; re-run with --yes" in one_error_line(r)
+    assert as_set(json.loads(r.stdout)) == {key(row("TOPIC", topic, "READ", p)),
+                                            key(row("TOPIC", topic, "DESCRIBE", p))}
     assert listed(kctl, "--principal", p, "--principal", q) == before
 
-    gone = ok(kctl, "delete", "-t", topic, "--principal", p, "--operation", "Read", "--yes")
-    assert as_set(gone) == {key(row("TOPIC", topic, "READ", p))}
+    # With --yes: the bindings deleted on stdout with their status, nothing on stderr.
+    r = kctl.run("acls", "delete", "-t", topic, "--principal", p, "--operation", "Read",
+                 "--yes", "-o", "json")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    gone = json.loads(r.stdout)
+    assert gone == [{**row("TOPIC", topic, "READ", p), "status": "deleted", "error": None}]
     assert listed(kctl, "--principal", p, "--principal", q) == before - as_set(gone)
 
     # By principal alone, across resources; the other principal keeps everything.

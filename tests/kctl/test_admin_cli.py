@@ -127,11 +127,13 @@ def test_describe_missing_topic_exit_4(kctl):
 def test_delete_plans_then_needs_yes(kctl):
     topic = name()
     create(kctl, topic, "-p", "2")
+    # In a script without --yes the plan is the output (stdout), nothing is deleted, exit 2.
     r = kctl.run("topics", "delete", topic)
     assert r.returncode == 2
-    assert "DELETE TOPIC" in r.stderr and topic in r.stderr
-    assert "confirm with --yes" in r.stderr.splitlines()[-1]
+    assert r.stdout.split() == ["TOPIC", "PARTITIONS", "RECORDS", topic, "2", "0"]
+    assert "re-run with --yes" in one_error_line(r)
     assert topic in topics_json(kctl)
+    # With --yes stdout is only the result.
     r = kctl.run("topics", "delete", topic, "--yes", "-o", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == [{"topic": topic, "status": "deleted", "error": None}]

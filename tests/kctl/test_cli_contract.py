@@ -5,16 +5,21 @@ one line with nothing printed before them."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
+import subprocess
+import time
 import uuid
 from types import SimpleNamespace
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from kctl.perf_run import ProducePerf, run_produce
 from tests.kctl.api_filter_proxy import broker_without
-from tests.kctl.kctl_cli import Kctl, one_error_line
+from tests.kctl.kctl_cli import KCTL, Kctl, one_error_line
 
 
 @pytest.fixture
@@ -179,6 +184,109 @@ def test_unsupported_api_is_one_exit_code_and_message(old_broker, tmp_path):
         assert r.returncode == 9, (args, r.stderr)
         assert re.search(r": the cluster does not support it \(.*not supported by broker",
                          one_error_line(r))
+
+
+# --- deleting: one rule for where the plan goes, one shape for the results ------------------
+
+
+def committed_group(kctl: Kctl, name: str) -> str:
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    c = Consumer({"bootstrap.servers": kctl.bootstrap, "group.id": group,
+                  "enable.auto.commit": False})
+    c.commit(offsets=[TopicPartition(name, 0, 1)], asynchronous=False)
+    c.close()
+    return group
+
+
+def test_delete_commands_share_the_plan_rule_and_the_result_shape(kctl):
+    # groups delete printed its plan on stdout and topics delete on stderr; groups delete
+    # answered {"group","deleted","error"} and topics delete {"topic","status","error"}.
+    name = topic(kctl)
+    fill(kctl, name, 0, 2)
+    group, other = committed_group(kctl, name), committed_group(kctl, name)
+    cases = [  # (command, its plan in a script, its result with --yes); topic last
+        (["groups", "delete-offsets", "-g", other, "-t", name],
+         [{"topic": name, "partition": 0, "committed_offset": 1}],
+         [{"topic": name, "partition": 0, "status": "deleted", "error": None}]),
+        (["groups", "delete", group],
+         [{"group": group, "state": "EMPTY", "members": 0}],
+         [{"group": group, "status": "deleted", "error": None}]),
+        (["topics", "delete", name],
+         [{"topic": name, "partitions": 1, "records": 2}],
+         [{"topic": name, "status": "deleted", "error": None}]),
+    ]
+    for args, plan, _ in cases:
+        # In a script without --yes: the plan is the output (-o json), exit 2, nothing done.
+        r = kctl.run(*args, "-o", "json")
+        assert r.returncode == 2, (args, r.stderr)
+        assert json.loads(r.stdout) == plan, args
+        assert "plan only: nothing deleted; re-run with --yes" in one_error_line(r)
+    for args, _, result in cases:
+        # With --yes: only the results, on stdout; stderr stays for errors.
+        r = kctl.run(*args, "--yes", "-o", "json")
+        assert r.returncode == 0 and r.stderr == "", (args, r.stderr)
+        assert json.loads(r.stdout) == result, args
+    r = kctl.run("groups", "delete", group, "--yes", "-o", "json")  # gone: a failed result
+    assert r.returncode == 4
+    one_error_line(r)
+    [row] = json.loads(r.stdout)
+    assert row["group"] == group and row["status"] == "failed" and row["error"]
+
+
+def test_a_read_only_profile_plans_a_deletion_but_refuses_it(kctl):
+    name = topic(kctl)
+    kctl.run("profile", "set", "ro", "-b", kctl.bootstrap, "--read-only", "--use")
+    r = kctl.run("topics", "delete", name, "-o", "json")
+    assert r.returncode == 2, r.stderr
+    assert json.loads(r.stdout) == [{"topic": name, "partitions": 1, "records": 0}]
+    r = kctl.run("topics", "delete", name, "--yes")
+    assert r.returncode == 6 and "read-only" in one_error_line(r)
+
+
+def ask_on_terminal(kctl: Kctl, args: list[str], answer: bytes) -> tuple[int, str, bytes]:
+    """Run kctl with stdin and stderr on a pseudo-terminal, stdout on a pipe; answer its
+    question. Returns the exit code, stdout, and what the terminal showed."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*KCTL, *args], stdin=slave, stdout=subprocess.PIPE,
+                            stderr=slave, env=kctl.env())
+    os.close(slave)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"[y/N]" not in shown:
+            assert time.monotonic() < deadline, shown
+            if select.select([master], [], [], 0.5)[0]:
+                shown += os.read(master, 4096)
+        os.write(master, answer + b"\n")
+        out, _ = proc.communicate(timeout=30)
+        while select.select([master], [], [], 0)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: kctl exited and the terminal is drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return proc.returncode, out.decode(), shown
+
+
+def test_at_a_terminal_delete_commands_show_the_plan_and_ask(kctl):
+    # groups delete only planned (it never asked, unlike topics and acls delete)
+    name = topic(kctl)
+    group = committed_group(kctl, name)
+    args = ["groups", "delete", group, "-o", "json"]
+    code, out, shown = ask_on_terminal(kctl, args, b"n")
+    assert code == 2 and out == ""  # the plan went to the terminal, with the question
+    assert [group, "EMPTY", "0"] in [line.split() for line in shown.decode().splitlines()]
+    assert b"Delete 1 group(s)? [y/N]" in shown and b"nothing deleted" in shown
+    code, out, shown = ask_on_terminal(kctl, args, b"y")
+    assert code == 0, shown
+    assert json.loads(out) == [{"group": group, "status": "deleted", "error": None}]
 
 
 # --- one line, nothing before it ----------------------------------------------------------------

@@ -229,7 +229,7 @@ def test_delete_plans_then_deletes(topic, tmp_path):
     assert committed(bs, group, tmp_path)
     res = run(bs, "groups", "delete", group, "--yes", "-o", "json", tmp=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout) == [{"group": group, "deleted": True, "error": None}]
+    assert json.loads(res.stdout) == [{"group": group, "status": "deleted", "error": None}]
     listed = json.loads(run(bs, "groups", "list", "-o", "json", tmp=tmp_path).stdout)
     assert group not in {g["group"] for g in listed}
 
