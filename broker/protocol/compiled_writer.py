@@ -35,6 +35,8 @@ from kio.serial._introspect import (
     is_optional,
 )
 
+from broker.protocol.varint import write_uvarint
+
 Writer = Callable[[bytearray, Any, list["Detached"]], None]
 
 # Record sets from this size on are not copied into the response: the transport writes them
@@ -63,22 +65,13 @@ _pack_i64 = _PACK["int64"]
 _ZERO_UUID = bytes(16)
 
 
-def _uvarint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _compact_len(out: bytearray, items: Any) -> None:
     if items is None:
         out.append(0)
     elif len(items) < 127:
         out.append(len(items) + 1)
     else:
-        out += _uvarint(len(items) + 1)
+        write_uvarint(out, len(items) + 1)
 
 
 def _legacy_len(out: bytearray, items: Any) -> None:
@@ -119,7 +112,10 @@ def _records(out: bytearray, value: Any, flexible: bool, detached: list[Detached
         else:
             _legacy_bytes(out, value)
         return
-    out += _uvarint(len(value) + 1) if flexible else _pack_i32(len(value))
+    if flexible:
+        write_uvarint(out, len(value) + 1)
+    else:
+        out += _pack_i32(len(value))
     detached.append((len(out), value))
 
 

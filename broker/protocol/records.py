@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import crc32c
 
+from broker.protocol.varint import write_uvarint
+
 HEADER_SIZE = 61
 LOG_OVERHEAD = 12  # baseOffset + batchLength: the bytes not counted by batchLength
 MAGIC_V2 = 2
@@ -180,11 +182,7 @@ def _zigzag(n: int) -> int:
 
 
 def write_varint(out: bytearray, n: int) -> None:
-    v = _zigzag(n) & 0xFFFFFFFFFFFFFFFF
-    while v >= 0x80:
-        out.append((v & 0x7F) | 0x80)
-        v >>= 7
-    out.append(v)
+    write_uvarint(out, _zigzag(n) & 0xFFFFFFFFFFFFFFFF)
 
 
 def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:

@@ -1,5 +1,6 @@
-"""Kafka's unsigned varint (compact lengths, tagged-field counts, tags and sizes), read once
-for every reader of request bytes: the header parser, the bounds walker and the fast checks."""
+"""Kafka's unsigned varint (compact lengths, tagged-field counts, tags and sizes): read once
+for every reader of request bytes (the header parser, the bounds walker and the fast checks),
+written once for every writer (response encoders, record batches, coordinator records)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,11 @@ def read_uvarint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
         if shift > 28:
             raise VarintError("unsigned varint longer than 5 bytes")
     raise VarintError("varint runs past the frame")
+
+
+def write_uvarint(out: bytearray, n: int) -> None:
+    """Append ``n`` (>= 0) in 7-bit groups, low first, the high bit marking "more"."""
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)

@@ -4,15 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from broker.protocol.varint import VarintError, read_uvarint
+from broker.protocol.varint import VarintError, read_uvarint, write_uvarint
 
 
 def encode(n: int) -> bytes:
     out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
+    write_uvarint(out, n)
     return bytes(out)
 
 

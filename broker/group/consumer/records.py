@@ -36,6 +36,7 @@ from broker.group.consumer.model import (
 )
 from broker.group.consumer.reconciliation import MemberAssignment, MemberState, Partitions
 from broker.internal_topics.codec import FormatError, Reader, Writer
+from broker.protocol.varint import write_uvarint
 
 GROUP_METADATA = 3
 PARTITION_METADATA = 4
@@ -95,10 +96,7 @@ Record = Record | CurrentAssignment
 
 class _FlexWriter(Writer):
     def uvarint(self, v: int) -> _FlexWriter:
-        while v >= 0x80:
-            self.out.append((v & 0x7F) | 0x80)
-            v >>= 7
-        self.out.append(v)
+        write_uvarint(self.out, v)
         return self
 
     def cstring(self, s: str | None) -> _FlexWriter:
