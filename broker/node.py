@@ -353,7 +353,8 @@ class Broker:
 
     def _open_topic(self, topic: TopicImage) -> None:
         log_config, settings = self.topic_settings(topic)
-        files = _UNCOUNTED
+        files: int | None = None  # open files left for new partitions (None: cannot tell)
+        counted = False  # counted once per topic, and only when a partition is opened
         for index, image in topic.partitions.items():
             key = (topic.name, index)
             existing = self.partitions.get(key)
@@ -362,9 +363,9 @@ class Broker:
                 existing.log.update_config(log_config)
                 existing.leader_epoch = image.leader_epoch
                 continue
-            if files is _UNCOUNTED:  # counted once per topic, and only when one is opened
+            if not counted:
                 # each open partition may still open its active segment's two index files
-                files = headroom(2 * len(self.partitions) - IndexFile.held)
+                files, counted = headroom(2 * len(self.partitions) - IndexFile.held), True
             if files is not None:
                 if files < FILES_PER_PARTITION:
                     self._set_offline(key, "too few open files left: raise `ulimit -n`")
@@ -395,9 +396,6 @@ class Broker:
         if key not in self.offline:
             log.error("partition %s-%d is offline: %s", *key, reason)
         self.offline[key] = reason
-
-
-_UNCOUNTED = object()
 
 
 def _first(value) -> str:
