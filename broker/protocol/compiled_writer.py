@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Callable
-from dataclasses import MISSING, Field, fields
+from dataclasses import Field, fields
 from functools import cache
 from typing import Any
 
@@ -151,8 +151,7 @@ def writer(cls: type) -> Writer:
     tagged: list[str] = []
     for i, field in enumerate(fields(cls)):
         if get_field_tag(field) is not None:
-            default = get_tagged_field_default(field)
-            names[f"_d{i}"] = field.default if field.default is not MISSING else default
+            names[f"_d{i}"] = get_tagged_field_default(field)  # what kio leaves out
             # most often the very default object (ctx.make leaves it): identity first
             tagged.append(f"(e.{field.name} is not _d{i} and e.{field.name} != _d{i})")
             continue
@@ -172,12 +171,11 @@ def _field_lines(
     field: Field, value: str, flexible: bool, names: dict[str, Any], key: str
 ) -> list[str]:
     kind = classify_field(field)
-    optional = is_optional(field)
     if isinstance(kind, EntityField | EntityTupleField):
         names[f"_w{key}"] = writer(kind.type_)
         if isinstance(kind, EntityTupleField):
             return _array_lines(value, flexible, f"_w{key}(out, x, detached)")
-        if optional:  # KIP-893: a nullable struct is an int8 marker, then the struct
+        if is_optional(field):  # KIP-893: a nullable struct: an int8 marker, then it
             return [
                 f"if {value} is None: out += b'\\xff'",
                 f"else: out += b'\\x01'; _w{key}(out, {value}, detached)",
@@ -185,9 +183,10 @@ def _field_lines(
         return [f"_w{key}(out, {value}, detached)"]
     kafka_type = get_schema_field_type(field)
     if isinstance(kind, PrimitiveTupleField):
-        item = _primitive(kafka_type, "x", flexible, nullable=False)
-        return _array_lines(value, flexible, item)
-    return [_primitive(kafka_type, value, flexible, optional)]
+        return _array_lines(value, flexible, _primitive(kafka_type, "x", flexible))
+    # None is written as null whatever the schema says (kio would refuse it where it may
+    # not be null; the broker's answers never put it there)
+    return [_primitive(kafka_type, value, flexible)]
 
 
 def _array_lines(value: str, flexible: bool, item: str) -> list[str]:
@@ -195,7 +194,7 @@ def _array_lines(value: str, flexible: bool, item: str) -> list[str]:
     return [f"items = {value}", f"{length}(out, items)", "if items:", f"    for x in items: {item}"]
 
 
-def _primitive(kafka_type: str, value: str, flexible: bool, nullable: bool) -> str:
+def _primitive(kafka_type: str, value: str, flexible: bool) -> str:
     if kafka_type in _PACK:
         return f"out += _pack_{kafka_type}({value})"
     if kafka_type == "records":
@@ -212,7 +211,7 @@ def _primitive(kafka_type: str, value: str, flexible: bool, nullable: bool) -> s
         return f"out += _pack_int64(_millis({value}))"
     if kafka_type == "datetime_i64":
         return f"out += _pack_int64(_epoch_millis({value}))"
-    raise NotImplementedError(f"no writer for {kafka_type} (nullable={nullable})")
+    raise NotImplementedError(f"no writer for Kafka type {kafka_type}")
 
 
 def _kio_fallback(cls: type) -> Callable[[bytearray, Any], None]:
