@@ -56,6 +56,14 @@ def go_ahead(
     fail(f"plan only: nothing deleted; re-run with --yes to delete {what}", ExitCode.USAGE)
 
 
+def nothing_to_delete(message: str, fmt: str) -> None:
+    """Nothing matched: ``message`` on stderr, and for scripts an empty document (``[]`` in
+    JSON), so stdout still parses as the plan or results it stands for."""
+    info(message)
+    if fmt != "table":
+        output.print_rows([], fmt)
+
+
 def outcome(error: str | None) -> dict[str, Any]:
     """The ``status`` and ``error`` fields of a deletion result (``error`` None: deleted)."""
     return {"status": DELETED if error is None else FAILED, "error": error}

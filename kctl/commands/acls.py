@@ -19,7 +19,7 @@ from kctl.acl_model import (
 from kctl.acl_spec import AclOptions, SpecError, create_bindings, filters
 from kctl.client import Cluster
 from kctl.completers import complete_groups, complete_topics
-from kctl.console import ExitCode, fail, info
+from kctl.console import ExitCode, fail
 from kctl.options import global_options, require_writable, settings
 
 RESOURCES = "Resources"
@@ -322,7 +322,7 @@ def register(app: typer.Typer) -> None:
         c.check_reachable()
         plan = acl_admin.describe(c, wanted)
         if not plan:
-            info("no ACLs match; nothing to delete")
+            destructive.nothing_to_delete("no ACLs match; nothing to delete", s.output)
             return
         destructive.go_ahead(_rows(plan), ROW_KEYS, s.output, yes=yes,
                              what=f"{len(plan)} ACL(s)")

@@ -18,7 +18,7 @@ from kctl.config_alter import (
     SubtractOpt,
     alter_configs,
 )
-from kctl.console import ExitCode, KctlError, fail, info
+from kctl.console import ExitCode, KctlError, fail
 from kctl.name_args import TopicArg, TopicOpt, TopicsArg, TopicsOpt, names, one_name
 from kctl.options import global_options, parse_pairs, require_writable, settings
 
@@ -244,7 +244,7 @@ def register(app: typer.Typer) -> None:
             fail(f"topic(s) not found: {', '.join(missing)}", ExitCode.NOT_FOUND)
         doomed = [view[t] for t in wanted if t in view]
         if not doomed:
-            info("nothing to delete")
+            destructive.nothing_to_delete("nothing to delete", s.output)
             return
         destructive.go_ahead(_delete_plan(cluster, doomed), ["topic", "partitions", "records"],
                              s.output, yes=yes, what=f"{len(doomed)} topic(s)")

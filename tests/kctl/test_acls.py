@@ -203,6 +203,8 @@ def test_delete_removes_only_what_matches_and_confirms(kctl):
     r = kctl.run("acls", "delete", "--principal", p, "--yes")
     assert r.returncode == 0 and r.stdout == ""
     assert "nothing to delete" in r.stderr
+    r = kctl.run("acls", "delete", "--principal", p, "--yes", "-o", "json")
+    assert r.returncode == 0 and json.loads(r.stdout) == []
 
 
 def test_table_yaml_and_jsonl_output(kctl):

@@ -141,6 +141,9 @@ def test_delete_plans_then_needs_yes(kctl):
     r = kctl.run("topics", "delete", topic, "--yes")
     assert r.returncode == 4
     assert kctl.run("topics", "delete", topic, "--yes", "--if-exists").returncode == 0
+    # nothing to delete is still a document a script can parse
+    r = kctl.run("topics", "delete", topic, "--yes", "--if-exists", "-o", "json")
+    assert r.returncode == 0 and json.loads(r.stdout) == [] and "nothing to delete" in r.stderr
 
 
 def test_add_partitions(kctl):
