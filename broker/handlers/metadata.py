@@ -43,12 +43,17 @@ async def handle(ctx, request):
             name = req_topic.name
             topic_id = getattr(req_topic, "topic_id", None)
             if name is None and topic_id is not None and topic_id.int != 0:
-                # a lookup by id (v10+, KIP-516; KIP-848 consumers resolve their assigned
-                # topic ids this way): unknown or not describable -> UNKNOWN_TOPIC_ID
+                # a lookup by id (v12+, KIP-516; KIP-848 consumers resolve their assigned
+                # topic ids this way): unknown -> UNKNOWN_TOPIC_ID; not describable ->
+                # TOPIC_AUTHORIZATION_FAILED with the id but no name, as Kafka answers (ids
+                # are not secret, so the refusal does not hide that the topic exists)
                 by_id = broker.topic_by_id(topic_id)
-                if by_id is None or not ctx.authorize(DESCRIBE, TOPIC, by_id.name):
+                if by_id is None:
                     unknown = _error_topic(ctx, None, ErrorCode.unknown_topic_id)
                     topics.append(_with_id(unknown, topic_id))
+                elif not ctx.authorize(DESCRIBE, TOPIC, by_id.name):
+                    refused = _error_topic(ctx, None, ErrorCode.topic_authorization_failed)
+                    topics.append(_with_id(refused, topic_id))
                 else:
                     topics.append(_topic(ctx, by_id, with_ops))
                 continue

@@ -32,6 +32,7 @@ E = ErrorCode
 OMITTED = -(2**31)
 ZERO = uuid.UUID(int=0)
 DESCRIBE_BIT = 1 << AclOperation.DESCRIBE
+TOPIC_IDS: dict[str, uuid.UUID] = {}  # the module broker's topics, read while ANONYMOUS is super
 
 
 def req(api_key: int, version: int, /, **fields):
@@ -65,6 +66,17 @@ def secured(tmp_path_factory):
             offsets=[TopicPartition("t", 0, 1), TopicPartition("visible", 0, 1)], asynchronous=False
         )
         c.close()
+        with WireClient(bootstrap) as w:
+            listed = w.request(
+                req(
+                    3,
+                    12,
+                    topics=None,
+                    allow_auto_topic_creation=False,
+                    include_topic_authorized_operations=False,
+                )
+            )
+        TOPIC_IDS.update({t.name: t.topic_id for t in listed.topics})
 
     path = tmp_path_factory.mktemp("wire") / "broker"
     with secured_broker(path, ["t", "visible"], SETUP_ACLS, prepare) as b:
@@ -116,6 +128,27 @@ def test_metadata_lists_describable_topics_and_hides_existence(wire):
         ("nope", E.topic_authorization_failed, None, ()),
     }
     assert r.cluster_authorized_operations == OMITTED
+
+
+def test_metadata_by_topic_id(wire):
+    """A lookup by id (v12) of a topic the principal may not Describe is refused with its id
+    and no name, as Kafka does (ids are not secret); an unknown id is UNKNOWN_TOPIC_ID."""
+    unknown = uuid.uuid4()
+    ids = (TOPIC_IDS["t"], TOPIC_IDS["visible"], unknown)
+    r = wire.request(
+        req(
+            3,
+            12,
+            topics=tuple(part(3, 12, "MetadataRequestTopic", topic_id=i, name=None) for i in ids),
+            allow_auto_topic_creation=False,
+            include_topic_authorized_operations=False,
+        )
+    )
+    assert [(t.topic_id, t.name, t.error_code, len(t.partitions)) for t in r.topics] == [
+        (TOPIC_IDS["t"], None, E.topic_authorization_failed, 0),
+        (TOPIC_IDS["visible"], "visible", E.none, 1),
+        (unknown, None, E.unknown_topic_id, 0),
+    ]
 
 
 def test_produce_fetch_list_offsets_epochs(wire):
