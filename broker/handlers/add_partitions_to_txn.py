@@ -3,7 +3,8 @@ to write, so the coordinator knows where its markers go.
 
 Versions 4+ (brokers verifying for each other, batched, KIP-890) are not served. Checks as
 in Kafka: Write on the transactional id (else every partition answers
-TRANSACTIONAL_ID_AUTHORIZATION_FAILED), Write on each topic (TOPIC_AUTHORIZATION_FAILED) and
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED), Write on each topic (TOPIC_AUTHORIZATION_FAILED; an
+internal topic always, even for a super user: only the coordinators write there) and
 existing partitions (UNKNOWN_TOPIC_OR_PARTITION); when any partition fails, the others answer
 OPERATION_NOT_ATTEMPTED and nothing is added. A coordinator error applies to every
 partition; PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers._txn_util import fenced_code
 from broker.handlers.registry import handles
+from broker.metadata.controller import INTERNAL_TOPICS
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
@@ -30,7 +32,9 @@ async def handle(ctx, request):
         codes = dict.fromkeys(wanted, ErrorCode.transactional_id_authorization_failed)
     else:
         for t in topics:
-            writable = ctx.authorize(WRITE, ResourceType.TOPIC, t.name)
+            writable = t.name not in INTERNAL_TOPICS and ctx.authorize(
+                WRITE, ResourceType.TOPIC, t.name
+            )
             for p in t.partitions:
                 if not writable:
                     codes[(t.name, p)] = ErrorCode.topic_authorization_failed

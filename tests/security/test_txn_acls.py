@@ -4,6 +4,7 @@ needs Read on the group."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 
 import pytest
@@ -13,6 +14,8 @@ from kio.schema.errors import ErrorCode as E
 
 from broker.handlers.context import make
 from tests.security.acl_helpers import (
+    ME,
+    authz_args,
     binding,
     forget_admin_clients,  # noqa: F401 (autouse fixture)
     secured_broker,
@@ -75,3 +78,44 @@ def test_add_offsets_needs_read_on_the_group(secured):
         assert add_offsets(f"g-{uuid.uuid4()}") == E.group_authorization_failed
         assert add_offsets("readable") == E.none
         assert add_offsets("readable", tid="tx-denied") == E.transactional_id_authorization_failed
+
+
+def test_internal_topics_join_no_transaction_even_for_a_super_user(broker_factory):
+    """As Kafka: a client's AddPartitionsToTxn naming an internal topic is refused
+    (TOPIC_AUTHORIZATION_FAILED) whatever the ACLs; only the coordinators write there."""
+    b = broker_factory(*authz_args(ME))  # the plaintext principal is a super user
+    with WireClient(b.bootstrap) as w:
+        init = w.request(
+            make(
+                load_request_schema(22, 3),
+                transactional_id="tx-internal",
+                transaction_timeout=60000,
+                producer_id=-1,
+                producer_epoch=-1,
+            )
+        )
+        assert init.error_code == E.none
+        module = sys.modules[load_request_schema(24, 3).__module__]
+        topics = tuple(
+            make(module.AddPartitionsToTxnTopic, name=name, partitions=(0,))
+            for name in ("__transaction_state", "__consumer_offsets")
+        )
+        added = w.request(
+            make(
+                load_request_schema(24, 3),
+                v3_and_below_transactional_id="tx-internal",
+                v3_and_below_producer_id=init.producer_id,
+                v3_and_below_producer_epoch=init.producer_epoch,
+                v3_and_below_topics=topics,
+                transactions=(),
+            )
+        )
+    codes = {
+        (t.name, r.partition_index): r.partition_error_code
+        for t in added.results_by_topic_v3_and_below
+        for r in t.results_by_partition
+    }
+    assert codes == {
+        ("__transaction_state", 0): E.topic_authorization_failed,
+        ("__consumer_offsets", 0): E.topic_authorization_failed,
+    }
