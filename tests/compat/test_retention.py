@@ -140,10 +140,12 @@ def test_retention_by_time_follows_altered_config(broker_factory):
     passes_after(url, 2)
     assert segments(url, topic)[0]["base_offset"] == active["base_offset"]
     produce(b.bootstrap, topic, 5, first=100)
-    assert watermarks(b.bootstrap, topic) == (active["base_offset"], 105)
-    # the log start survives a restart
+    log_start, log_end = watermarks(b.bootstrap, topic)
+    # the new records may roll the active segment, whose expired records then go as well
+    assert log_end == 105 and log_start in (active["base_offset"], 100)
+    # the log start survives a restart (it never goes back)
     b.restart()
-    assert watermarks(b.bootstrap, topic)[0] == active["base_offset"]
+    assert watermarks(b.bootstrap, topic)[0] >= log_start > 0
 
 
 def test_retention_by_size(broker_factory):
