@@ -7,8 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from tests.harness import wait_for
 
 KCTL = [sys.executable, "-m", "kctl"]
 
@@ -17,6 +21,32 @@ def interruptible() -> None:
     """Popen's preexec_fn for a child a test will Ctrl-C: a shell without job control starts
     background jobs with SIGINT ignored, and the child (Python too) would inherit that."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def signalled(
+    cmd: list[str],
+    *,
+    ready: Callable[[subprocess.Popen], bool],
+    what: str,
+    sig: int,
+    ready_timeout: float = 30,
+    timeout: float = 30,
+    **popen: Any,
+) -> subprocess.CompletedProcess:
+    """Start ``cmd`` (stdin closed, output captured), wait until ``ready(process)``, send ``sig``
+    and collect what it wrote and its exit code; it is killed if it outlives ``timeout``."""
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen
+    )
+    try:
+        wait_for(lambda: ready(proc), ready_timeout, what=what)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def closed_port() -> int:

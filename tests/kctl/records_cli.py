@@ -8,6 +8,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from tests.kctl.kctl_cli import KCTL
@@ -51,3 +52,12 @@ def new_topic(bootstrap: str, partitions: int = 1, prefix: str = "t") -> str:
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(name, partitions, 1)])[name].result(30)
     return name
+
+
+def end_offset(bs: str, topic: str) -> int:
+    """The log end offset of ``topic``'s partition 0."""
+    c = Consumer({"bootstrap.servers": bs, "group.id": "watermarks"})
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+    finally:
+        c.close()

@@ -13,8 +13,7 @@ import time
 
 import pytest
 
-from tests.harness import wait_for
-from tests.kctl.kctl_cli import KCTL, Kctl, closed_port, interruptible, one_error_line
+from tests.kctl.kctl_cli import KCTL, Kctl, closed_port, interruptible, one_error_line, signalled
 
 
 @pytest.fixture
@@ -138,22 +137,14 @@ def test_timeout_bounds_a_hanging_cluster(kctl, silent):
 
 
 def test_ctrl_c_exits_130_without_traceback(kctl, silent):
-    proc = subprocess.Popen(
+    r = signalled(
         [*KCTL, "cluster", "info", "-b", f"127.0.0.1:{silent.port}", "--timeout", "60"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=kctl.env(), preexec_fn=interruptible,
+        # once librdkafka has connected, kctl is waiting on the cluster
+        ready=lambda _: len(silent.accepted) >= 1, what="kctl to connect", sig=signal.SIGINT,
+        ready_timeout=20, timeout=20, text=True, env=kctl.env(), preexec_fn=interruptible,
     )
-    try:
-        # Once librdkafka has connected, kctl is waiting on the cluster.
-        wait_for(lambda: len(silent.accepted) >= 1, 20, what="kctl to connect")
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130
-    assert "Traceback" not in err
+    assert r.returncode == 130
+    assert "Traceback" not in r.stderr
 
 
 def test_broken_pipe_is_quiet(kctl):

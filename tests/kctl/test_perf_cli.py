@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
-from tests.harness import wait_for
-from tests.kctl.records_cli import KCTL, kctl_env, new_topic, run
+from tests.kctl.kctl_cli import signalled
+from tests.kctl.records_cli import KCTL, end_offset, kctl_env, new_topic, run
 
 
 def test_perf_produce_then_consume(shared_broker, tmp_path):
@@ -90,23 +89,15 @@ def test_sigterm_mid_perf_produce_prints_the_summary_and_exits_143(shared_broker
     # and counted, the summary printed, exit 143 (it died on the spot with no output).
     bs = shared_broker.bootstrap
     t = new_topic(bs, 1, "perf-term")
-    proc = subprocess.Popen(
+    r = signalled(
         [*KCTL, "perf", "produce", t, "-n", "5000", "--throughput", "200", "-s", "10",
          "-o", "json"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=kctl_env(tmp_path, bs),
+        ready=lambda _: end_offset(bs, t) >= 50, what="the first records", sig=signal.SIGTERM,
+        timeout=60, env=kctl_env(tmp_path, bs),
     )
-    try:
-        wait_for(lambda: end_offset(bs, t) >= 50, 30, what="the first records")
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 143, err
-    assert b"Traceback" not in err
-    doc = json.loads(out)
+    assert r.returncode == 143, r.stderr
+    assert b"Traceback" not in r.stderr
+    doc = json.loads(r.stdout)
     written = end_offset(bs, t)
     assert 50 <= doc["records"] == written < 5000
     assert doc["bytes"] == 10 * written and doc["records_per_sec"] > 0
@@ -115,23 +106,15 @@ def test_sigterm_mid_perf_produce_prints_the_summary_and_exits_143(shared_broker
 def test_sigterm_stops_perf_consume_with_its_summary_and_exit_143(shared_broker, tmp_path):
     bs = shared_broker.bootstrap
     t = new_topic(bs, 1, "perf-term-c")  # empty: it waits for records until signalled
-    proc = subprocess.Popen(
+    r = signalled(
         [*KCTL, "perf", "consume", t, "-n", "10", "--idle-timeout", "120", "-o", "json"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=kctl_env(tmp_path, bs),
-    )
-    try:
         # SIGTERM only once kctl catches it (before that Python's default kills the process)
-        wait_for(lambda: catches_sigterm(proc.pid), 30, what="kctl to catch SIGTERM")
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 143, err
-    assert b"Traceback" not in err and b"no records read" not in err
-    doc = json.loads(out)
+        ready=lambda proc: catches_sigterm(proc.pid), what="kctl to catch SIGTERM",
+        sig=signal.SIGTERM, env=kctl_env(tmp_path, bs),
+    )
+    assert r.returncode == 143, r.stderr
+    assert b"Traceback" not in r.stderr and b"no records read" not in r.stderr
+    doc = json.loads(r.stdout)
     assert doc["records"] == 0 and doc["records_per_sec"] is None
 
 
@@ -150,9 +133,3 @@ def fill(bs: str, topic: str, count: int) -> None:
     assert p.flush(30) == 0
 
 
-def end_offset(bs: str, topic: str) -> int:
-    c = Consumer({"bootstrap.servers": bs, "group.id": "perf-test"})
-    try:
-        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
-    finally:
-        c.close()

@@ -17,8 +17,8 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from tests.harness import wait_for
-from tests.kctl.kctl_cli import interruptible
-from tests.kctl.records_cli import KCTL, kctl_env, new_topic, run
+from tests.kctl.kctl_cli import interruptible, signalled
+from tests.kctl.records_cli import KCTL, end_offset, kctl_env, new_topic, run
 
 
 def read(bs: str, topic: str, n: int, partitions: int = 1) -> list:
@@ -210,35 +210,17 @@ def test_sigterm_mid_produce_delivers_what_was_read_and_exits_143(shared_broker,
     t = new_topic(bs, 1, "sigterm")
     lines = tmp_path / "lines"
     lines.write_bytes(b"".join(b"%d\n" % i for i in range(5000)))
-    proc = subprocess.Popen(
+    r = signalled(
         [*KCTL, "produce", t, "-f", str(lines), "--rate", "200/s", "-o", "json"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        ready=lambda _: end_offset(bs, t) >= 50, what="the first records", sig=signal.SIGTERM,
         env=kctl_env(tmp_path, bs),
     )
-    try:
-        wait_for(lambda: end_offset(bs, t) >= 50, 30, what="the first records")
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 143, err
-    assert b"Traceback" not in err
-    summary = json.loads(out)
+    assert r.returncode == 143, r.stderr
+    assert b"Traceback" not in r.stderr
+    summary = json.loads(r.stdout)
     sent = consumed(bs, t)
     assert summary == {"produced": len(sent), "failed": 0}
     assert sent == [b"%d" % i for i in range(len(sent))]
-
-
-def end_offset(bs: str, topic: str) -> int:
-    c = Consumer({"bootstrap.servers": bs, "group.id": "pt"})
-    try:
-        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
-    finally:
-        c.close()
 
 
 def consumed(bs: str, topic: str) -> list[bytes]:
