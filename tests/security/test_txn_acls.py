@@ -51,17 +51,22 @@ def test_without_write_on_the_id_init_fails_fatally(secured):
     assert error.code() == E.transactional_id_authorization_failed.value
 
 
+def init_producer_id(w: WireClient, transactional_id: str):
+    """InitProducerId v3 for ``transactional_id`` over ``w``: the response."""
+    return w.request(
+        make(
+            load_request_schema(22, 3),
+            transactional_id=transactional_id,
+            transaction_timeout=60000,
+            producer_id=-1,
+            producer_epoch=-1,
+        )
+    )
+
+
 def test_add_offsets_needs_read_on_the_group(secured):
     with WireClient(secured.bootstrap) as w:
-        init = w.request(
-            make(
-                load_request_schema(22, 3),
-                transactional_id="tx-ok",
-                transaction_timeout=60000,
-                producer_id=-1,
-                producer_epoch=-1,
-            )
-        )
+        init = init_producer_id(w, "tx-ok")
         assert init.error_code == E.none
 
         def add_offsets(group: str, tid: str = "tx-ok") -> E:
@@ -85,15 +90,7 @@ def test_internal_topics_join_no_transaction_even_for_a_super_user(broker_factor
     (TOPIC_AUTHORIZATION_FAILED) whatever the ACLs; only the coordinators write there."""
     b = broker_factory(*authz_args(ME))  # the plaintext principal is a super user
     with WireClient(b.bootstrap) as w:
-        init = w.request(
-            make(
-                load_request_schema(22, 3),
-                transactional_id="tx-internal",
-                transaction_timeout=60000,
-                producer_id=-1,
-                producer_epoch=-1,
-            )
-        )
+        init = init_producer_id(w, "tx-internal")
         assert init.error_code == E.none
         module = sys.modules[load_request_schema(24, 3).__module__]
         topics = tuple(
