@@ -47,7 +47,7 @@ from broker.txn.state_topic import TransactionStateTopic
 
 if TYPE_CHECKING:
     from broker.admin_http.server import AdminServer
-    from broker.metadata.image import TopicImage
+    from broker.metadata.image import MetadataImage, TopicImage
     from broker.network.connection import Connection
 
 log = logging.getLogger("broker")
@@ -223,10 +223,8 @@ class Broker:
                     failing = None
             if self.offline and time.monotonic() >= next_retry:
                 next_retry = time.monotonic() + OFFLINE_RETRY_S
-                for name in {name for name, _ in self.offline}:
-                    topic = self.topic(name)
-                    if topic is not None:
-                        self._open_topic(topic)
+                for topic in self._offline_topics(self.metadata.image).values():
+                    self._open_topic(topic)
 
     def _retention_policy(self, topic_name: str) -> RetentionPolicy | None:
         """Retention settings of a topic, read at each pass (so AlterConfigs applies)."""
@@ -326,11 +324,14 @@ class Broker:
             self.logs.delete(*key)
             log.info("deleted partition %s-%d", *key)
         topics = {t.name: t for t in touched_topics(records, image)}
-        for name, _ in self.offline:  # a deletion may have freed what they lacked
-            if name in image.topics_by_name:
-                topics[name] = image.topics_by_name[name]
+        topics |= self._offline_topics(image)  # a deletion may have freed what they lacked
         for topic in topics.values():
             self._open_topic(topic)
+
+    def _offline_topics(self, image: MetadataImage) -> dict[str, TopicImage]:
+        """The topics of ``image`` with a partition offline, by name."""
+        names = {name for name, _ in self.offline}
+        return {n: t for n in names if (t := image.topics_by_name.get(n)) is not None}
 
     def topic_settings(self, topic: TopicImage) -> tuple[LogConfig, PartitionSettings]:
         cfg = effective_values(topic.configs, self.config)
