@@ -13,6 +13,11 @@ import logging
 import os
 import sys
 
+try:
+    import resource
+except ImportError:  # Windows: no such limit to raise or count against
+    resource = None  # type: ignore[assignment]
+
 log = logging.getLogger("broker")
 
 # Below this many open files a broker runs out at a few hundred partitions: say so at start.
@@ -32,9 +37,7 @@ RESERVE_MIN = 64
 def raise_open_files_limit() -> int | None:
     """Raise the soft RLIMIT_NOFILE to the hard limit; the soft limit now in force (None
     where the platform has no such limit)."""
-    try:
-        import resource
-    except ImportError:  # Windows
+    if resource is None:
         return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = UNLIMITED_CAP if hard == resource.RLIM_INFINITY else hard
@@ -61,9 +64,7 @@ def raise_open_files_limit() -> int | None:
 def headroom(promised: int = 0) -> int | None:
     """Files this process may still open, keeping the reserve and ``promised`` files (those
     open partitions may still take); None where it cannot tell."""
-    try:
-        import resource
-    except ImportError:
+    if resource is None:
         return None
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft == resource.RLIM_INFINITY:
