@@ -151,10 +151,13 @@ def test_producer_keeps_each_batch_as_sent_and_a_change_applies_to_new_batches(s
     send(bs, topic, second, **{"compression.type": "gzip"})
 
     batches = stored_batches(shared_broker, topic)
-    codecs = [h.compression for h in batches]
-    gzip_count = sum(h.records_count for h in batches if h.compression == records.GZIP)
-    assert gzip_count == 10 and codecs[-1] == records.ZSTD
-    assert set(codecs) == {records.GZIP, records.ZSTD}
+    assert_contiguous(batches, 20)
+    before = {h.compression for h in batches if h.base_offset < 10}
+    after = {h.compression for h in batches if h.base_offset >= 10}
+    # librdkafka sends a batch uncompressed when gzip would make it larger (a lone small
+    # record that lingered into a batch of its own): stored as sent too.
+    assert records.GZIP in before and before <= {records.GZIP, records.NONE}
+    assert after == {records.ZSTD}
     assert consume(bs, topic, 20) == first + second
 
 
