@@ -104,7 +104,8 @@ class Partition:
 
         Offsets are stamped into ``data`` itself when it is writable (a view into the
         request's frame), into a copy otherwise. The bytes stay as sent unless the topic's
-        record policy re-encodes a batch in the topic's compression codec.
+        record policy re-encodes a batch in the topic's compression codec, or a batch's max
+        timestamp was left unset (see _fill_in_max_timestamps).
         """
         if acks == -1 and len(self.isr) < self.settings.min_insync_replicas:
             raise KafkaError(
@@ -149,6 +150,8 @@ class Partition:
                 max_message_bytes=self.settings.max_message_bytes,
                 partition_name=f"{self.topic}-{self.index}",
             )
+        if not self.settings.log_append_time:
+            _fill_in_max_timestamps(buf, batches)
         append_time = int(time.time() * 1000) if self.settings.log_append_time else None
         result: AppendResult = self.log.append(
             buf, batches, leader_epoch=self.leader_epoch, log_append_time_ms=append_time
@@ -227,6 +230,25 @@ class Partition:
         for fut in waiters:
             if not fut.done():
                 fut.set_result(None)
+
+
+def _fill_in_max_timestamps(buf: bytearray | memoryview, batches: list) -> None:
+    """Set the max timestamp of CreateTime batches that leave it unset, from their records.
+
+    Kafka's LogValidator always sets it from the records, and the time index, ListOffsets by
+    time and retention read it. sarama (until IBM/sarama#3108, 2025) sends -1, which left its
+    records out of offsetsForTimes. Only a batch whose max is below its base timestamp (the
+    first record's) is decoded, so a well-formed batch costs a comparison.
+    """
+    for pos, h in batches:
+        if h.max_timestamp >= h.base_timestamp:
+            continue
+        try:
+            stamps = records.record_stamps(h, records.batch_payload(buf, pos, h))
+        except records.CorruptRecordError as e:
+            raise KafkaError(ErrorCode.corrupt_message, str(e)) from e
+        if stamps:
+            records.set_max_timestamp(buf, pos, h, max(ts for ts, _ in stamps))
 
 
 def _check_client_batch(h: records.BatchHeader) -> None:

@@ -2,8 +2,9 @@
 
 The broker's hot path never decodes records: it validates the 61-byte batch header and the
 CRC-32C, then stamps the base offset (and, for LogAppendTime topics, the max timestamp) in
-place. Only tools, the metadata log, the cleaner and topics whose settings need the records
-(a compression.type other than producer, timestamp bounds, compaction's keys) decode them.
+place. Only tools, the metadata log, the cleaner, topics whose settings need the records
+(a compression.type other than producer, timestamp bounds, compaction's keys) and batches
+whose max timestamp the client left unset decode them.
 
 On-disk and on-wire layout (big endian)::
 
@@ -166,12 +167,24 @@ def set_log_append_time(
     buf: bytearray | memoryview, pos: int, header: BatchHeader, now_ms: int
 ) -> None:
     """Mark the batch LogAppendTime with ``now_ms`` as its max timestamp; recompute the CRC."""
-    attributes = header.attributes | TIMESTAMP_TYPE_MASK
+    _set_timestamp_fields(buf, pos, header, header.attributes | TIMESTAMP_TYPE_MASK, now_ms)
+
+
+def set_max_timestamp(
+    buf: bytearray | memoryview, pos: int, header: BatchHeader, max_timestamp: int
+) -> None:
+    """Write the (CreateTime) batch's max timestamp; recompute the CRC."""
+    _set_timestamp_fields(buf, pos, header, header.attributes, max_timestamp)
+
+
+def _set_timestamp_fields(
+    buf: bytearray | memoryview, pos: int, header: BatchHeader, attributes: int, max_ts: int
+) -> None:
     _I16.pack_into(buf, pos + 21, attributes)
-    _I64.pack_into(buf, pos + 35, now_ms)
+    _I64.pack_into(buf, pos + 35, max_ts)
     crc = crc_of(buf, pos, header.size)
     _U32.pack_into(buf, pos + 17, crc)
-    header.attributes, header.max_timestamp, header.crc = attributes, now_ms, crc
+    header.attributes, header.max_timestamp, header.crc = attributes, max_ts, crc
 
 
 # --- varints (zigzag), for building and decoding whole records -------------------------------

@@ -30,8 +30,13 @@ def test_a_writable_view_is_stamped_in_place_and_immutable_input_is_copied(tmp_p
 def _restamped(data: bytes, **fields: int) -> bytes:
     """``data`` (one batch) with header fields changed and its CRC made right again."""
     buf = bytearray(data)
-    offsets = {"last_offset_delta": 23, "records_count": 57, "attributes": 21}
-    formats = {"last_offset_delta": ">i", "records_count": ">i", "attributes": ">h"}
+    offsets = {"last_offset_delta": 23, "records_count": 57, "attributes": 21, "max_timestamp": 35}
+    formats = {
+        "last_offset_delta": ">i",
+        "records_count": ">i",
+        "attributes": ">h",
+        "max_timestamp": ">q",
+    }
     for name, value in fields.items():
         struct.pack_into(formats[name], buf, offsets[name], value)
     struct.pack_into(">I", buf, 17, records.crc_of(buf, 0, len(buf)))
@@ -65,3 +70,28 @@ def test_a_coordinator_may_append_a_producer_batch_without_sequence(tmp_path):
         [(b"k", b"v")], producer_id=7, producer_epoch=0, transactional=True
     )
     assert partition.append(txn_offsets, acks=-1, from_client=False).base_offset == 0
+
+
+@pytest.mark.parametrize("codec", [records.NONE, records.ZSTD], ids=["none", "zstd"])
+def test_a_batch_sent_without_its_max_timestamp_gets_the_records_largest(tmp_path, codec):
+    """sarama leaves the batch's max timestamp -1; Kafka sets it from the records, and the
+    time index and ListOffsets by time depend on it."""
+    partition = Partition("t", 0, uuid.uuid4(), open_log(tmp_path / "t-0"), 1, [1], [1])
+    partition.append(batch(1, ts=1000), acks=-1)
+    sent = _restamped(batch(3, timestamps=[5000, 7000, 6000], compression=codec), max_timestamp=-1)
+    assert partition.append(sent, acks=-1).base_offset == 1
+
+    data = partition.log.read(1, 10_000)
+    stored = records.parse_header(data)
+    assert stored.max_timestamp == 7000
+    records.validate_batch(data, 0, stored)  # the CRC covers the rewritten field
+    assert partition.log.offset_for_timestamp(6500) == (2, 7000)
+    assert partition.log.max_timestamp() == (2, 7000)
+
+
+def test_a_batch_with_its_max_timestamp_is_stored_as_sent(tmp_path):
+    partition = Partition("t", 0, uuid.uuid4(), open_log(tmp_path / "t-0"), 1, [1], [1])
+    sent = batch(2, timestamps=[5000, 6000])
+    partition.append(sent, acks=-1)
+    # the CRC covers attributes to the end: the same CRC means the same bytes there
+    assert records.parse_header(partition.log.read(0, 10_000)).crc == records.parse_header(sent).crc
