@@ -9,6 +9,8 @@ to max_wait and is woken by the first append to any partition it reads.
 Fetch sessions (KIP-227, v7+): this broker creates none; it answers session id 0, which
 clients treat as "send full requests", and rejects incremental requests for unknown sessions.
 Topic ids (v13+) are resolved to names; an unknown id gets UNKNOWN_TOPIC_ID.
+A topic whose compression.type is zstd answers versions below 10 (which predate zstd,
+KIP-110) UNSUPPORTED_COMPRESSION_TYPE, as Kafka does.
 
 Isolation: read_uncommitted reads up to the high watermark. read_committed reads up to the
 last stable offset (below it every transaction is decided) and lists the aborted
@@ -119,6 +121,8 @@ def _read(ctx, request):
                         )
                     raise broker.missing_partition(name, fp.partition)
                 partition.check_leader_epoch(getattr(fp, "current_leader_epoch", -1))
+                if ctx.version < 10 and partition.settings.stores_zstd:
+                    raise KafkaError(ErrorCode.unsupported_compression_type)
                 hw = partition.high_watermark
                 lso = partition.last_stable_offset
                 log_start = partition.log_start_offset

@@ -7,6 +7,8 @@ of its records names it in ``record_errors`` (v8+, KIP-467; older versions get t
 Single node: the ISR is this broker, so acks=1 and acks=all are both satisfied on append.
 A transactional producer (transactional_id set) needs Write on its transactional id; its
 batches go through the same append path, which tracks where its transaction began.
+zstd batches need v7+ (KIP-110): older versions get UNSUPPORTED_COMPRESSION_TYPE, as from
+Kafka (sarama 1.22 sends zstd batches at v3).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 from broker.errors import ErrorCode, KafkaError, RecordError
 from broker.handlers.context import CLOSE_CONNECTION
 from broker.handlers.registry import handles
+from broker.protocol import records
 from broker.protocol.apis import ApiKey
 from broker.security.acl import AclOperation, ResourceType
 
@@ -54,6 +57,11 @@ async def handle(ctx, request):
                     raise broker.missing_partition(topic_data.name, pd.index)
                 if pd.records is None:
                     raise KafkaError(ErrorCode.invalid_record, "no records in the produce request")
+                if ctx.version < 7 and records.uses_codec(pd.records, records.ZSTD):
+                    raise KafkaError(
+                        ErrorCode.unsupported_compression_type,
+                        f"Produce requests with version {ctx.version} may not use zstd (v7+)",
+                    )
                 result = broker.produce(partition, pd.records, acks)
                 base_offset = result.base_offset
                 append_time = result.log_append_time

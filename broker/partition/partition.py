@@ -39,6 +39,11 @@ class PartitionSettings:
     # compression.type, timestamp bounds, compaction's keys; None: batches stored as sent
     record_policy: RecordPolicy | None = None
 
+    @property
+    def stores_zstd(self) -> bool:
+        """compression.type is zstd: fetches older than v10 are refused (KIP-110)."""
+        return self.record_policy is not None and self.record_policy.codec == records.ZSTD
+
 
 @dataclass(slots=True)
 class ProduceResult:

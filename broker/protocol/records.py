@@ -155,6 +155,15 @@ def iter_batches(buf: bytes | bytearray | memoryview) -> Iterator[tuple[int, Bat
         pos += h.size
 
 
+def uses_codec(buf: bytes | bytearray | memoryview, codec: int) -> bool:
+    """Whether a batch in ``buf`` is compressed with ``codec``. Stops quietly at bytes that
+    are not a batch: the append's validation reports those."""
+    try:
+        return any(h.compression == codec for _, h in iter_batches(buf))
+    except CorruptRecordError:
+        return False
+
+
 def set_base_offset(buf: bytearray | memoryview, pos: int, base_offset: int) -> None:
     _OFFSET.pack_into(buf, pos, base_offset)
 
