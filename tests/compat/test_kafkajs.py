@@ -1,0 +1,317 @@
+"""KafkaJS (the pure-JavaScript client, its own protocol code) against the real broker.
+
+Each test runs a node script of tests/compat/kafkajs/ (installed by `npm ci --prefix
+tests/compat/kafkajs`) that drives the broker and prints one JSON document; the test checks
+it, and where it matters reads back independently (confluent-kafka, the segment files).
+Without node or the modules the tests skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from broker.protocol import records
+from tests.harness import BrokerProcess, wait_for
+
+SCRIPTS = Path(__file__).parent / "kafkajs"
+CODECS = {"none": records.NONE, "gzip": records.GZIP, "snappy": records.SNAPPY}
+CODECS |= {"lz4": records.LZ4, "zstd": records.ZSTD}
+ACKS = (0, 1, -1)
+
+Record = dict[str, Any]  # key, value (base64 or None), headers [[name, base64]], timestamp
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    """The node binary, once the modules are installed; missing ones fail under CI."""
+    path = shutil.which("node")
+    missing = (
+        "node is not installed"
+        if path is None
+        else "run `npm ci --prefix tests/compat/kafkajs`"
+        if not (SCRIPTS / "node_modules" / "kafkajs").is_dir()
+        else None
+    )
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"KafkaJS tests cannot run: {missing}")
+        pytest.skip(missing)
+    return path
+
+
+def run(node: str, script: str, broker: BrokerProcess, timeout: float = 60, **args) -> Any:
+    """Run a KafkaJS script against ``broker``; its JSON result. A failing script fails the
+    test with its stderr (KafkaJS's warnings and errors) and the broker's log tail."""
+    proc = subprocess.run(
+        [node, str(SCRIPTS / script)],
+        input=json.dumps({"bootstrap": broker.bootstrap, **args}),
+        cwd=SCRIPTS,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f"{script} exited {proc.returncode}\n--- stderr\n{proc.stderr[-6000:]}"
+            f"\n--- broker log\n{broker.log()[-3000:]}"
+        )
+    assert_clean_log(broker)
+    return json.loads(proc.stdout)
+
+
+def assert_clean_log(broker: BrokerProcess) -> None:
+    text = broker.log()
+    assert "Traceback" not in text and " ERROR " not in text, text[-4000:]
+
+
+def new_topic(prefix: str) -> str:
+    return f"kjs-{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def create_topics(bs: str, partitions: int, *names: str, config: dict | None = None) -> None:
+    admin = AdminClient({"bootstrap.servers": bs})
+    futures = admin.create_topics([NewTopic(n, partitions, 1, config=config or {}) for n in names])
+    for f in futures.values():
+        f.result(15)
+
+
+def b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def sample(n: int, seed: int) -> list[Record]:
+    """Keyed and unkeyed records with binary bytes, empty and null keys and values, repeated
+    header names and timestamps out of order within a batch. No null header value: KafkaJS
+    cannot send one (its header size computation throws on null)."""
+    rnd = random.Random(seed)
+    base = int(time.time() * 1000) - 60_000
+    out = []
+    for i in range(n):
+        key = [None, b"", b"\x00k\xff-%d" % (i % 5), "clé-%d".encode() % i][i % 4]
+        value = rnd.randbytes(rnd.choice([0, 1, 17, 300, 5000])) if i % 9 else b"x" * 20_000
+        if i == n - 1:
+            value = None
+        headers = [] if i % 3 else [["trace", b64(b"%d" % i)], ["h", b64(b"")], ["h", b64(b"\x00")]]
+        headers += [["ünï", b64(rnd.randbytes(8))]] if i % 5 == 0 else []
+        out.append(
+            {"key": b64(key), "value": b64(value), "headers": headers, "timestamp": base - i}
+        )
+    return out
+
+
+def confluent_read(bs: str, topic: str, partition: int, count: int, **conf) -> list[Record]:
+    """``count`` records of one partition read by librdkafka, in the script's record form."""
+    consumer = Consumer(
+        {"bootstrap.servers": bs, "group.id": f"cf-{topic}", "enable.auto.commit": False, **conf}
+    )
+    consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
+    got: list[Record] = []
+
+    def read() -> bool:
+        msg = consumer.poll(0.2)
+        if msg is not None and not msg.error():
+            got.append(
+                {
+                    "key": b64(msg.key()),
+                    "value": b64(msg.value()),
+                    "headers": [[k, b64(v)] for k, v in msg.headers() or []],
+                    "timestamp": msg.timestamp()[1],
+                }
+            )
+        return len(got) >= count
+
+    try:
+        wait_for(read, 20, interval=0, what=f"{count} records of {topic}-{partition}")
+        return got
+    finally:
+        consumer.close()
+
+
+def stored_codecs(broker: BrokerProcess, topic: str, partition: int) -> list[int]:
+    """The codec of every stored batch of a partition, from its segment files (CRC-checked)."""
+    out = []
+    for segment in sorted(Path(broker.data_dir, f"{topic}-{partition}").glob("*.log")):
+        data = segment.read_bytes()
+        for pos, h in records.iter_batches(data):
+            records.validate_batch(data, pos, h)
+            out.append(h.compression)
+    return out
+
+
+def strip_offsets(got: list[Record]) -> list[Record]:
+    return [{k: v for k, v in r.items() if k != "offset"} for r in got]
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+def test_every_codec_and_acks_round_trip_byte_exact(node, shared_broker):
+    """KafkaJS sends one batch per codec to each partition (partition = acks 0, 1, -1); what
+    KafkaJS and librdkafka read back is what was sent, and each batch is stored in its codec."""
+    bs, topic = shared_broker.bootstrap, new_topic("codecs")
+    create_topics(bs, 3, topic)
+    sent = sample(24, seed=1)
+    sends = [
+        {"topic": topic, "partition": p, "codec": codec, "acks": acks, "records": sent}
+        for codec in CODECS
+        for p, acks in enumerate(ACKS)
+    ]
+    out = run(node, "records.js", shared_broker, sends=sends, read={topic: 3 * 5 * len(sent)})
+    for result, s in zip(out["produced"], sends, strict=True):
+        if s["acks"] != 0:
+            assert [r["errorCode"] for r in result] == [0]
+    want = sent * len(CODECS)
+    for p in range(3):
+        got = out["read"][topic][str(p)]
+        assert [r["offset"] for r in got] == list(range(len(want)))
+        assert strip_offsets(got) == want
+        assert confluent_read(bs, topic, p, len(want)) == want
+        assert stored_codecs(shared_broker, topic, p) == list(CODECS.values())
+
+
+@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4", "zstd"])
+def test_kafkajs_reads_librdkafka_batches_and_broker_reencoded_ones(node, shared_broker, codec):
+    """librdkafka's batches in each codec (null header values included), and KafkaJS's own
+    gzip batches that the broker re-encodes for a topic with compression.type=<codec>."""
+    bs = shared_broker.bootstrap
+    from_rdkafka, reencoded = new_topic(f"rd-{codec}"), new_topic(f"re-{codec}")
+    create_topics(bs, 1, from_rdkafka)
+    create_topics(bs, 1, reencoded, config={"compression.type": codec})
+    sent = sample(30, seed=2)
+    producer = Producer({"bootstrap.servers": bs, "compression.type": codec, "linger.ms": 50})
+    with_null_header = [[*r["headers"], ["null", None]] for r in sent]
+    for r, headers in zip(sent, with_null_header, strict=True):
+        producer.produce(
+            from_rdkafka,
+            value=None if r["value"] is None else base64.b64decode(r["value"]),
+            key=None if r["key"] is None else base64.b64decode(r["key"]),
+            headers=[(k, None if v is None else base64.b64decode(v)) for k, v in headers],
+            timestamp=r["timestamp"],
+            partition=0,
+        )
+    assert producer.flush(15) == 0
+    sends = [{"topic": reencoded, "partition": 0, "codec": "gzip", "acks": -1, "records": sent}]
+    out = run(
+        node,
+        "records.js",
+        shared_broker,
+        sends=sends,
+        read={from_rdkafka: len(sent), reencoded: len(sent)},
+    )
+    got = strip_offsets(out["read"][from_rdkafka]["0"])
+    assert got == [{**r, "headers": h} for r, h in zip(sent, with_null_header, strict=True)]
+    # librdkafka may send a batch uncompressed where the codec would grow it
+    assert CODECS[codec] in stored_codecs(shared_broker, from_rdkafka, 0)
+    assert strip_offsets(out["read"][reencoded]["0"]) == sent
+    assert stored_codecs(shared_broker, reencoded, 0) == [CODECS[codec]]
+
+
+def test_idempotent_producer_concurrent_sends_store_each_record_once(node, shared_broker):
+    """Forty sends in flight at once from one idempotent producer: one producer id, gapless
+    sequences per partition, every record stored exactly once."""
+    bs, topic = shared_broker.bootstrap, new_topic("idem")
+    create_topics(bs, 4, topic)
+    sends = [
+        {
+            "topic": topic,
+            "partition": i % 4,
+            "codec": "gzip" if i % 2 else "none",
+            "acks": -1,
+            "records": [{"key": None, "value": b64(b"%d-%d" % (i, j)), "headers": []}
+                        for j in range(5)],
+        }
+        for i in range(40)
+    ]  # fmt: skip
+    run(node, "records.js", shared_broker, sends=sends, idempotent=True, concurrent=True)
+    producer_ids = set()
+    for p in range(4):
+        headers = []
+        for segment in sorted(Path(shared_broker.data_dir, f"{topic}-{p}").glob("*.log")):
+            headers += [h for _, h in records.iter_batches(segment.read_bytes())]
+        producer_ids |= {h.producer_id for h in headers}
+        assert [h.base_sequence for h in headers] == [5 * i for i in range(len(headers))]
+        values = [r["value"] for r in confluent_read(bs, topic, p, 50)]
+        assert sorted(values) == sorted(b64(b"%d-%d" % (i, j))
+                                        for i in range(p, 40, 4) for j in range(5))  # fmt: skip
+    assert len(producer_ids) == 1 and producer_ids.pop() >= 0
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+def offsets(result: list[dict]) -> dict[int, tuple[str, ...]]:
+    return {p["partition"]: tuple(v for k, v in p.items() if k != "partition") for p in result}
+
+
+def test_admin_client(node, shared_broker):
+    topic, group, t0 = new_topic("admin"), new_topic("group"), 1_700_000_000_000
+    out = run(node, "admin.js", shared_broker, topic=topic, group=group, timestamp=t0)
+    ok = {name: step["ok"] for name, step in out.items() if "ok" in step}
+    errors = {name: step["error"] for name, step in out.items() if "error" in step}
+    assert set(errors) == {
+        "createBadConfig",
+        "createPartitionsFewer",
+        "alterConfigsBad",
+        "deleteUnknownGroup",
+        "describeAclsWithoutAuthorizer",
+    }, errors
+    # topics: validateOnly created nothing, configs applied, partitions added
+    assert ok["createValidateOnly"] is True and ok["listTopics"] == [topic]
+    assert ok["create"] is True and ok["createAgain"] is False  # exists: KafkaJS says false
+    assert [e["type"] for e in errors["createBadConfig"]["errors"]] == ["INVALID_CONFIG"]
+    assert errors["createPartitionsFewer"]["type"] == "INVALID_PARTITIONS"
+    assert ok["metadata"] == [[topic, [[p, 1, 0] for p in range(4)]]]
+    assert ok["describeConfigs"] == [
+        ["cleanup.policy", "delete", False],
+        ["retention.ms", "123456", False],
+        ["segment.bytes", "1073741824", True],
+    ]
+    assert ok["describeAfterValidateOnly"] == [["retention.ms", "123456", False]]
+    assert ok["describeAfterAlter"] == [["retention.ms", "999000", False]]
+    assert errors["alterConfigsBad"]["type"] == "INVALID_CONFIG"
+    # offsets: three records on partition 0 at t0, t0+1s, t0+2s, one on partition 1 at t0+3s
+    ends = {0: ("3", "3", "0"), 1: ("1", "1", "0"), 2: ("0", "0", "0"), 3: ("0", "0", "0")}
+    assert offsets(ok["topicOffsets"]) == ends
+    assert offsets(ok["offsetsByTimestamp"]) == {0: ("1",), 1: ("0",), 2: ("0",), 3: ("0",)}
+    assert offsets(ok["offsetsByLateTimestamp"]) == {p: (e[0],) for p, e in ends.items()}
+    # group offsets
+    unset, earliest = ("-1", None), ("-2", None)
+    set_offsets = {0: ("2", None), 1: ("1", None), 2: unset, 3: unset}
+    [fetched] = ok["fetchOffsets"]
+    assert fetched["topic"] == topic and offsets(fetched["partitions"]) == set_offsets
+    [every] = ok["fetchOffsetsAllTopics"]  # OffsetFetch with no topics: those committed
+    assert offsets(every["partitions"]) == {0: ("2", None), 1: ("1", None)}
+    [reset] = ok["fetchOffsetsReset"]
+    assert offsets(reset["partitions"]) == dict.fromkeys(range(4), earliest)
+    [resolved] = ok["fetchOffsetsResolved"]  # nothing committed: resolved to the latest
+    assert offsets(resolved["partitions"]) == {p: (e[0], None) for p, e in ends.items()}
+    assert ok["describeGroups"] == [[f"{group}-set", "Empty", "consumer", 0]]
+    groups = [f"{group}-{g}" for g in ("reset", "resolve", "set")]
+    assert ok["listGroups"] == [[g, "consumer"] for g in groups]
+    # records deleted up to offset 2 on partition 0 and to the high watermark (-1) on 1
+    lows = {p: o[2] for p, o in offsets(ok["deleteRecords"]).items()}
+    assert lows == {0: "2", 1: "1", 2: "0", 3: "0"}
+    assert ok["deleteGroups"] == [
+        {"groupId": f"{group}-set", "errorCode": 0},
+        {"groupId": f"{group}-reset", "errorCode": 0},
+    ]
+    assert errors["deleteUnknownGroup"]["groups"] == ["GROUP_ID_NOT_FOUND"]
+    assert ok["listGroupsAfter"] == [f"{group}-resolve"]
+    cluster = ok["describeCluster"]
+    assert cluster["brokers"] == [{"nodeId": 1, "host": "127.0.0.1", "port": shared_broker.port}]
+    assert cluster["controller"] == 1 and cluster["clusterId"]
+    assert errors["describeAclsWithoutAuthorizer"]["type"] == "SECURITY_DISABLED"
+    assert ok["deleteTopics"] is None and ok["listTopicsAfter"] == []
