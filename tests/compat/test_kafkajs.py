@@ -315,3 +315,103 @@ def test_admin_client(node, shared_broker):
     assert cluster["controller"] == 1 and cluster["clusterId"]
     assert errors["describeAclsWithoutAuthorizer"]["type"] == "SECURITY_DISABLED"
     assert ok["deleteTopics"] is None and ok["listTopicsAfter"] == []
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+
+def test_transactions(node, shared_broker):
+    """Commit, abort and sendOffsets; an open transaction holds read_committed consumers at
+    the last stable offset; a zombie is fenced (INVALID_PRODUCER_EPOCH before KIP-588's
+    PRODUCER_FENCED: KafkaJS speaks the v1 transaction APIs)."""
+    bs, topic, source = shared_broker.bootstrap, new_topic("txn"), new_topic("txn-src")
+    create_topics(bs, 2, topic)
+    create_topics(bs, 1, source)
+    out = run(
+        node, "txn.js", shared_broker, topic=topic, source=source,
+        group=new_topic("txn-group"), txnId=new_topic("txn-id"),
+    )  # fmt: skip
+    # the aborted transaction's offsets (5) never count
+    [committed] = out["committedOffsets"]
+    assert committed["partitions"] == [{"partition": 0, "offset": "3", "metadata": None}]
+    committed_records = [[0, 0, "c1"], [1, 0, "c2"], [1, 4, "c3"]]
+    assert sorted(out["beforeCommit"]) == committed_records
+    assert sorted(out["afterCommit"]) == sorted(
+        [*committed_records, [0, 4, "open"], [0, 5, "after-open"]]
+    )
+    assert {op: e["type"] for op, e in out["fenced"].items()} == {
+        "send": "INVALID_PRODUCER_EPOCH",
+        "commit": "INVALID_PRODUCER_EPOCH",
+    }
+    want_committed = sorted(
+        [*committed_records, [0, 4, "open"], [0, 5, "after-open"], [1, 8, "successor"]]
+    )
+    assert out["readCommitted"] == want_committed
+    aborted = [[0, 2, "a1"], [1, 2, "a2"], [1, 6, "zombie-1"]]
+    assert out["readUncommitted"] == sorted(want_committed + aborted)
+    # each transaction ended with a marker per partition: commit, abort, commit, commit
+    # (and the fencing abort and the successor's commit on partition 1)
+    assert offsets(out["endOffsets"]) == {0: ("7", "7", "0"), 1: ("10", "10", "0")}
+    for p in (0, 1):
+        want = [base64.b64encode(v.encode()).decode() for q, _, v in want_committed if q == p]
+        got = confluent_read(bs, topic, p, len(want), **{"isolation.level": "read_committed"})
+        assert [r["value"] for r in got] == want
+
+
+# --- consumer groups ------------------------------------------------------------------------
+
+
+def test_consumer_group_members_come_and_go(node, shared_broker):
+    """Members join and leave one by one while records flow: after each change the live
+    members share every partition, no record is lost or delivered twice, and the committed
+    offsets reach the end. A custom assignor's userData crosses JoinGroup, SyncGroup and
+    DescribeGroups byte for byte; a member takes partitions added to its topic."""
+    bs = shared_broker.bootstrap
+    topic, custom, grow = new_topic("members"), new_topic("custom"), new_topic("grow")
+    create_topics(bs, 6, topic)
+    create_topics(bs, 4, custom)
+    create_topics(bs, 1, grow)
+    group = new_topic("members-group")
+    out = run(
+        node, "groups.js", shared_broker, topic=topic, group=group, partitions=6,
+        customTopic=custom, growTopic=grow,
+    )  # fmt: skip
+    assert out["produced"] == 300
+    assert {v: len(by) for v, by in out["seenBy"].items()} == {str(i): 1 for i in range(300)}
+    live = [sorted(p) for p in out["phases"]]
+    assert live == [["A"], ["A", "B"], ["A", "B", "C"], ["B", "C"], ["C"]]
+    for phase in out["phases"]:
+        shares = [len(ps) for ps in phase.values()]
+        assert max(shares) - min(shares) <= 1  # the round robin of KafkaJS's default
+    ends = {p: e[0] for p, e in offsets(out["ends"]).items()}
+    assert sum(map(int, ends.values())) == 300
+    [committed] = out["committed"]
+    assert {p: o[0] for p, o in offsets(committed["partitions"]).items()} == ends
+    # the custom assignor
+    assert out["customProtocol"] == "EvenOdd"
+    assert {name for name, _ in out["joins"]} == {"X", "Y"}
+    assert {protocol for _, protocol in out["joins"]} == {"EvenOdd"}
+    members = sorted(out["customMembers"], key=lambda m: m["assignmentUserData"])
+    assert [m["assignment"] for m in members] == [{custom: [0, 2]}, {custom: [1, 3]}]
+    assert [m["assignmentUserData"] for m in members] == ["dead0000ff", "dead0100ff"]
+    assert {m["metadataUserData"] for m in members} == {"meta-é\0".encode().hex()}
+    assert {tuple(m["version"]) for m in members} == {(7, 7)}
+    # partitions added while a member consumes
+    assert out["growAssignments"][0] == [0] and out["growAssignments"][-1] == [0, 1, 2]
+    assert sorted(out["grownRecords"]) == [[0, "before"], [1, "p1"], [2, "p2"]]
+
+
+def test_consumer_controls_and_start_positions(node, shared_broker):
+    topic, group = new_topic("controls"), new_topic("controls-group")
+    create_topics(shared_broker.bootstrap, 2, topic)
+    out = run(node, "consumer.js", shared_broker, topic=topic, group=group)
+    assert out["paused"] == [{"topic": topic, "partitions": [0]}]
+    assert out["whilePaused"] == [f"p1-{i}" for i in range(10, 15)]
+    assert out["afterResume"] == [f"p0-{i}" for i in range(10, 15)]
+    [committed] = out["committed"]
+    assert offsets(committed["partitions"]) == {0: ("12", None), 1: ("15", None)}
+    assert out["afterSeek"] == [f"p1-{i}" for i in range(3, 15)]
+    assert out["resumed"] == ["p0-12", "p0-13", "p0-14", "p1-15"]
+    assert out["lowAfterDelete"] == [[0, "13"], [1, "0"]]
+    assert out["outOfRange-true"] == [13, 14]
+    assert out["outOfRange-false"] == [15]

@@ -69,10 +69,10 @@ function kafka(options = {}) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Resolve once ``predicate()`` holds; reject after ``ms`` naming ``what``. */
+/** Resolve once ``predicate()`` (sync or async) holds; reject after ``ms`` naming ``what``. */
 async function until(predicate, what, ms = 20000) {
   const deadline = Date.now() + ms
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
     await sleep(20)
   }
