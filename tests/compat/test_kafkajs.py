@@ -25,6 +25,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from broker.protocol import records
 from tests.harness import BrokerProcess, wait_for
+from tests.security.acl_helpers import authz_args
+from tests.security.secure_broker import make_pki, secure_broker
 
 SCRIPTS = Path(__file__).parent / "kafkajs"
 CODECS = {"none": records.NONE, "gzip": records.GZIP, "snappy": records.SNAPPY}
@@ -182,41 +184,41 @@ def test_every_codec_and_acks_round_trip_byte_exact(node, shared_broker):
         assert stored_codecs(shared_broker, topic, p) == list(CODECS.values())
 
 
-@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4", "zstd"])
-def test_kafkajs_reads_librdkafka_batches_and_broker_reencoded_ones(node, shared_broker, codec):
-    """librdkafka's batches in each codec (null header values included), and KafkaJS's own
+def test_kafkajs_reads_librdkafka_batches_and_broker_reencoded_ones(node, shared_broker):
+    """For each codec: librdkafka's batches (null header values included), and KafkaJS's own
     gzip batches that the broker re-encodes for a topic with compression.type=<codec>."""
-    bs = shared_broker.bootstrap
-    from_rdkafka, reencoded = new_topic(f"rd-{codec}"), new_topic(f"re-{codec}")
-    create_topics(bs, 1, from_rdkafka)
-    create_topics(bs, 1, reencoded, config={"compression.type": codec})
+    bs, codecs = shared_broker.bootstrap, ["gzip", "snappy", "lz4", "zstd"]
+    from_rdkafka = {c: new_topic(f"rd-{c}") for c in codecs}
+    reencoded = {c: new_topic(f"re-{c}") for c in codecs}
+    create_topics(bs, 1, *from_rdkafka.values())
+    for codec, topic in reencoded.items():
+        create_topics(bs, 1, topic, config={"compression.type": codec})
     sent = sample(30, seed=2)
-    producer = Producer({"bootstrap.servers": bs, "compression.type": codec, "linger.ms": 50})
-    with_null_header = [[*r["headers"], ["null", None]] for r in sent]
-    for r, headers in zip(sent, with_null_header, strict=True):
-        producer.produce(
-            from_rdkafka,
-            value=None if r["value"] is None else base64.b64decode(r["value"]),
-            key=None if r["key"] is None else base64.b64decode(r["key"]),
-            headers=[(k, None if v is None else base64.b64decode(v)) for k, v in headers],
-            timestamp=r["timestamp"],
-            partition=0,
-        )
-    assert producer.flush(15) == 0
-    sends = [{"topic": reencoded, "partition": 0, "codec": "gzip", "acks": -1, "records": sent}]
-    out = run(
-        node,
-        "records.js",
-        shared_broker,
-        sends=sends,
-        read={from_rdkafka: len(sent), reencoded: len(sent)},
-    )
-    got = strip_offsets(out["read"][from_rdkafka]["0"])
-    assert got == [{**r, "headers": h} for r, h in zip(sent, with_null_header, strict=True)]
-    # librdkafka may send a batch uncompressed where the codec would grow it
-    assert CODECS[codec] in stored_codecs(shared_broker, from_rdkafka, 0)
-    assert strip_offsets(out["read"][reencoded]["0"]) == sent
-    assert stored_codecs(shared_broker, reencoded, 0) == [CODECS[codec]]
+    with_null_header = [{**r, "headers": [*r["headers"], ["null", None]]} for r in sent]
+    for codec, topic in from_rdkafka.items():
+        producer = Producer({"bootstrap.servers": bs, "compression.type": codec, "linger.ms": 50})
+        for r in with_null_header:
+            producer.produce(
+                topic,
+                value=None if r["value"] is None else base64.b64decode(r["value"]),
+                key=None if r["key"] is None else base64.b64decode(r["key"]),
+                headers=[(k, None if v is None else base64.b64decode(v)) for k, v in r["headers"]],
+                timestamp=r["timestamp"],
+                partition=0,
+            )
+        assert producer.flush(15) == 0
+    sends = [
+        {"topic": topic, "partition": 0, "codec": "gzip", "acks": -1, "records": sent}
+        for topic in reencoded.values()
+    ]
+    read = dict.fromkeys([*from_rdkafka.values(), *reencoded.values()], len(sent))
+    out = run(node, "records.js", shared_broker, sends=sends, read=read)
+    for codec in codecs:
+        assert strip_offsets(out["read"][from_rdkafka[codec]]["0"]) == with_null_header
+        # librdkafka may send a batch uncompressed where the codec would grow it
+        assert CODECS[codec] in stored_codecs(shared_broker, from_rdkafka[codec], 0)
+        assert strip_offsets(out["read"][reencoded[codec]]["0"]) == sent
+        assert stored_codecs(shared_broker, reencoded[codec], 0) == [CODECS[codec]]
 
 
 def test_idempotent_producer_concurrent_sends_store_each_record_once(node, shared_broker):
@@ -415,3 +417,57 @@ def test_consumer_controls_and_start_positions(node, shared_broker):
     assert out["lowAfterDelete"] == [[0, "13"], [1, "0"]]
     assert out["outOfRange-true"] == [13, 14]
     assert out["outOfRange-false"] == [15]
+
+
+# --- security -------------------------------------------------------------------------------
+
+
+def test_tls_sasl_and_acls(node, tmp_path):
+    """SASL PLAIN and SCRAM-SHA-256/512 over plaintext and TLS, TLS alone and with a client
+    certificate, against a broker with an authorizer: ACLs created, described and deleted
+    with KafkaJS's admin client decide what each user may do."""
+    pki = make_pki(tmp_path / "pki")
+    broker = secure_broker(tmp_path / "broker", pki, *authz_args("User:admin;User:ANONYMOUS"))
+    try:
+        prefix, principal = new_topic("sec"), "User:CN=alice,OU=eng,O=acme"
+        out = run(
+            node, "security.js", broker, prefix=prefix, mtlsPrincipal=principal,
+            listeners={n: broker.address(n) for n in broker.listener_ports},
+            ca=str(pki.ca_pem), clientCert=str(pki.client_cert), clientKey=str(pki.client_key),
+        )  # fmt: skip
+    finally:
+        broker.kill()
+    assert out["created"] is True
+    allow, deny, prefixed, literal = 3, 2, 4, 3  # KafkaJS's enum values
+    bindings = {
+        (r["resourceType"], r["resourceName"], r["resourcePatternType"], a["principal"],
+         a["operation"], a["permissionType"])
+        for r in out["described"] for a in r["acls"]
+    }  # fmt: skip
+    users = {"User:alice", "User:bob", principal}
+    assert bindings == {
+        *((2, prefix, prefixed, u, 2, allow) for u in users),  # topic prefix: All
+        *((3, prefix, prefixed, u, 3, allow) for u in users),  # group prefix: Read
+        (2, f"{prefix}denied", literal, "User:alice", 3, deny),
+    }
+    # a MATCH filter finds the literal binding and the prefixed ones covering the name
+    matching = {(r["resourceName"], r["resourcePatternType"]) for r in out["matching"]}
+    assert matching == {(f"{prefix}denied", literal), (prefix, prefixed)}
+    trips = out["roundTrips"]
+    assert trips == {name: {"ok": [f"from {name}"]} for name in trips}
+    assert len(trips) == 7
+    assert out["badPlain"]["error"]["name"] == "KafkaJSSASLAuthenticationError"
+    assert out["badScram"]["error"]["name"] == "KafkaJSSASLAuthenticationError"
+    assert out["aliceDescribeAcls"]["error"]["type"] == "CLUSTER_AUTHORIZATION_FAILED"
+    assert "Topic authorization failed" in out["aliceOtherTopic"]["error"]["message"]
+    assert out["aliceDeniedWrite"] == {"ok": [0]}
+    assert "Topic authorization failed" in out["aliceDeniedRead"]["error"]["message"]
+    denied_fetch = "User:alice is Denied operation = READ from host = 127.0.0.1 on resource = "
+    assert f"{denied_fetch}TOPIC:{prefix}denied for request = FETCH" in broker.log()
+    [deleted] = out["deleted"]["filterResponses"]
+    assert {(m["resourceName"], m["permissionType"]) for m in deleted["matchingAcls"]} == {
+        (prefix, allow),
+        (f"{prefix}denied", deny),
+    }
+    assert "Topic authorization failed" in out["aliceAfterDelete"]["error"]["message"]
+    assert out["bobAfterDelete"] == {"ok": ["from plain-bob"]}

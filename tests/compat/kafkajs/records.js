@@ -30,9 +30,10 @@ main(async () => {
     for (const s of input.sends) produced.push(await send(s))
   }
   await producer.disconnect()
-  const read = {}
-  for (const [topic, count] of Object.entries(input.read || {})) {
-    read[topic] = await readAll(client, topic, count)
-  }
+  const topics = Object.entries(input.read || {})
+  const partitions = await Promise.all(
+    topics.map(([topic, count]) => readAll(client, topic, count)),
+  )
+  const read = Object.fromEntries(topics.map(([topic], i) => [topic, partitions[i]]))
   return { produced, read }
 })
