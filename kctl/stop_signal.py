@@ -18,8 +18,12 @@ from types import FrameType
 from typing import Any
 
 
-class Terminated(Exception):
-    """SIGTERM arrived; ``exit_code`` is the shell's code for death by that signal."""
+class Terminated(BaseException):
+    """SIGTERM arrived; ``exit_code`` is the shell's code for death by that signal.
+
+    A BaseException, as KeyboardInterrupt is: the signal may land inside any ``try`` with an
+    ``except Exception`` (sending one record), which must not take it for that step failing.
+    """
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"terminated by signal {signum}")

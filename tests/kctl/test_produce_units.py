@@ -11,6 +11,7 @@ from kctl.delivery import RateLimiter, Sender, parse_rate
 from kctl.follow import FileTail, follow_lines
 from kctl.line_input import LineParser, iter_lines, parse_header, unescape_delimiter
 from kctl.record import Record
+from kctl.stop_signal import Terminated
 
 
 def test_line_parser_key_delimiter_null_value_and_headers():
@@ -147,3 +148,20 @@ def test_follow_lines_sees_new_lines_and_stops(tmp_path: Path):
     assert next(gen) == [b"a", b"b"]
     stop.set()
     assert list(gen) == []
+
+
+def test_sigterm_while_sending_stops_the_input_and_is_no_failure():
+    # The signal's exception can surface inside Sender.send's `except Exception` (around
+    # produce()); it once counted there as a failed record and the input went on to its end.
+    class Terminating(FakeProducer):
+        def produce(self, topic, **kw):
+            if len(self.sent) == 1:
+                raise Terminated(15)
+            super().produce(topic, **kw)
+
+    s = Sender(Terminating())
+    rec = Record(key=None, value=b"v", timestamp=None, headers=())
+    s.send(rec, "t")
+    with pytest.raises(Terminated):
+        s.send(rec, "t")
+    assert (s.finish(1).acked, s.stats.failed) == (1, 0)
