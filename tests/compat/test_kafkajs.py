@@ -54,9 +54,17 @@ def node() -> str:
     return path
 
 
-def run(node: str, script: str, broker: BrokerProcess, timeout: float = 60, **args) -> Any:
+def run(
+    node: str,
+    script: str,
+    broker: BrokerProcess,
+    timeout: float = 60,
+    closes_expected: bool = False,
+    **args,
+) -> Any:
     """Run a KafkaJS script against ``broker``; its JSON result. A failing script fails the
-    test with its stderr (KafkaJS's warnings and errors) and the broker's log tail."""
+    test with its stderr (KafkaJS's warnings and errors) and the broker's log tail; so does a
+    connection KafkaJS saw closed, unless the test provokes it."""
     proc = subprocess.run(
         [node, str(SCRIPTS / script)],
         input=json.dumps({"bootstrap": broker.bootstrap, **args}),
@@ -71,12 +79,25 @@ def run(node: str, script: str, broker: BrokerProcess, timeout: float = 60, **ar
             f"\n--- broker log\n{broker.log()[-3000:]}"
         )
     assert_clean_log(broker)
+    if not closes_expected:
+        closed = [line for line in proc.stderr.splitlines() if _lost_connection(line)]
+        assert not closed, closed
     return json.loads(proc.stdout)
+
+
+def _lost_connection(log_line: str) -> bool:
+    """A KafkaJS log line telling of a connection closed, refused or timed out."""
+    try:
+        entry = json.loads(log_line)
+    except ValueError:
+        return False
+    text = f"{entry.get('message', '')} {entry.get('error', '')}"
+    return any(s in text for s in ("Connection error", "Closed connection", "Connection timeout"))
 
 
 def assert_clean_log(broker: BrokerProcess) -> None:
     text = broker.log()
-    assert "Traceback" not in text and " ERROR " not in text, text[-4000:]
+    assert not any(s in text for s in ("Traceback", " ERROR ", " WARNING ")), text[-4000:]
 
 
 def new_topic(prefix: str) -> str:
@@ -443,7 +464,8 @@ def test_tls_sasl_and_acls(node, tmp_path):
     try:
         prefix, principal = new_topic("sec"), "User:CN=alice,OU=eng,O=acme"
         out = run(
-            node, "security.js", broker, prefix=prefix, mtlsPrincipal=principal,
+            node, "security.js", broker, closes_expected=True, prefix=prefix,
+            mtlsPrincipal=principal,
             listeners={n: broker.address(n) for n in broker.listener_ports},
             ca=str(pki.ca_pem), clientCert=str(pki.client_cert), clientKey=str(pki.client_key),
         )  # fmt: skip
