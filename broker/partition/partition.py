@@ -66,9 +66,6 @@ class Partition:
     high_watermark: int = 0
     producers: ProducerStateManager = field(default_factory=ProducerStateManager)
     waiters: set[asyncio.Future] = field(default_factory=set)
-    # base offset of a segment rolled during the current append (its snapshot may need the
-    # append's own transactional batches), None otherwise
-    _rolled_at: int | None = None
 
     def __post_init__(self) -> None:
         # Producer state comes back from batch headers, normally of the active segment alone:
@@ -104,7 +101,7 @@ class Partition:
     def append(
         self, data: bytes | memoryview, acks: int, *, from_client: bool = True
     ) -> ProduceResult:
-        """Validate and append a producer's record batches (``from_client``) or a
+        """Validate and append a producer's record batch (``from_client``) or a
         coordinator's (internal topics: its transactional offset commits carry no sequence).
 
         Offsets are stamped into ``data`` itself when it is writable (a view into the
@@ -127,6 +124,11 @@ class Partition:
             raise KafkaError(ErrorCode.corrupt_message, str(e)) from e
         if not batches:
             raise KafkaError(ErrorCode.invalid_record, "the produce request holds no batches")
+        if len(batches) > 1:  # Kafka refuses these from Produce v3 on
+            raise KafkaError(
+                ErrorCode.invalid_record,
+                f"{len(batches)} record batches for one partition: a produce request carries one",
+            )
         for _, h in batches:
             if h.size > self.settings.max_message_bytes:
                 raise KafkaError(
@@ -136,17 +138,9 @@ class Partition:
                 )
             if from_client:
                 _check_client_batch(h)
-        if len(batches) == 1:
-            duplicate = self.producers.check(batches[0][1])
-            if duplicate is not None:
-                return ProduceResult(duplicate.base_offset, -1, self.log_start_offset)
-        else:
-            for _, h in batches:
-                if self.producers.check(h) is not None:
-                    raise KafkaError(
-                        ErrorCode.duplicate_sequence_number,
-                        "a duplicate batch inside a multi-batch produce",
-                    )
+        duplicate = self.producers.check(batches[0][1])
+        if duplicate is not None:
+            return ProduceResult(duplicate.base_offset, -1, self.log_start_offset)
         policy = self.settings.record_policy
         if policy is not None:
             buf, batches = policy.apply(
@@ -163,8 +157,6 @@ class Partition:
         )
         for _, h in batches:
             self.producers.update(h)
-        if self._rolled_at is not None:
-            self._complete_snapshot(batches)
         self.high_watermark = self.log.log_end_offset  # the ISR is this broker alone
         self.wake_fetchers()
         return ProduceResult(result.base_offset, result.log_append_time, self.log_start_offset)
@@ -211,24 +203,13 @@ class Partition:
         aborted = self.producers.end_txn(h, commit, coordinator_epoch)
         if aborted is not None:
             self.log.append_aborted(aborted)
-        self._rolled_at = None  # a roll came before the marker: the snapshot is right
         self.high_watermark = self.log.log_end_offset
         self.wake_fetchers()
         return result.base_offset
 
     def _on_roll(self, new_base: int) -> None:
+        # An append rolls before its one batch, so what is open now is all that came before.
         txn_state.write_snapshot(self.log.directory, new_base, self.producers.ongoing)
-        self._rolled_at = new_base
-
-    def _complete_snapshot(self, batches: list) -> None:
-        """A roll happened inside this append: transactions its earlier batches opened
-        belong in the snapshot at the new segment."""
-        rolled, self._rolled_at = self._rolled_at, None
-        assert rolled is not None
-        if any(h.is_transactional and h.base_offset < rolled for _, h in batches):
-            ongoing = self.producers.ongoing
-            at_roll = {pid: first for pid, first in ongoing.items() if first < rolled}
-            txn_state.write_snapshot(self.log.directory, rolled, at_roll)
 
     def wake_fetchers(self) -> None:
         waiters, self.waiters = self.waiters, set()

@@ -119,6 +119,9 @@ def test_corrupt_and_oversized_batches_are_refused_and_nothing_is_appended(share
         assert produce(c, "guarded", truncated).error_code == ErrorCode.corrupt_message
         big = records.build_batch([(b"k", os.urandom(5000))])
         assert produce(c, "guarded", big).error_code == ErrorCode.message_too_large
+        # Kafka refuses more than one batch per partition from Produce v3 on
+        two = produce(c, "guarded", good + good)
+        assert two.error_code == ErrorCode.invalid_record and two.error_message
         ok = produce(c, "guarded", good)
         assert ok.error_code == ErrorCode.none and ok.base_offset == 0
         assert produce(c, "guarded", good).base_offset == 1

@@ -144,19 +144,6 @@ def test_deleting_a_segment_deletes_its_index(tmp_path):
     assert p.log.collect_aborted(0, p.high_watermark) == []
 
 
-def test_a_roll_inside_one_append_snapshots_the_transaction_it_opened(tmp_path):
-    p = partition_at(tmp_path / "t-0")
-    while p.log.segments()[-1].size_bytes < 250:  # the next batches do not all fit
-        p.append(plain(), acks=-1)
-    first = p.log_end_offset
-    p.append(txn_batch(9) + plain(3) + plain(3), acks=-1)  # rolls after the txn batch
-    rolled = p.log.segments()[-1].base_offset
-    assert len(p.log.segments()) == 2 and rolled > first
-    assert txn_state.read_snapshot(p.log.directory, rolled) == {9: first}
-    p.log.close()
-    assert partition_at(tmp_path / "t-0").last_stable_offset == first
-
-
 def test_the_lso_never_falls_below_the_log_start(tmp_path):
     p = partition_at(tmp_path / "t-0", LogConfig())
     p.append(plain(2), acks=-1)  # 0-1
