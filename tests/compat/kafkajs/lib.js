@@ -1,4 +1,4 @@
-// What every script shares: its input (one JSON document on stdin), a Kafka client whose logs go to
+// What every script shares: its input (one JSON document on stdin), a Kafka client logging to
 // stderr (stdout carries only the result, one JSON document), codecs, waits, record encoding.
 'use strict'
 
@@ -12,8 +12,8 @@ const { ZstdCodec } = require('zstd-codec')
 // zstd codecs need native builds (kafkajs-lz4 a node-gyp one, @kafkajs/zstd fails to build on
 // Node 20), so lz4 and zstd wrap libraries that install prebuilt (lz4-napi: LZ4 frames, as
 // Kafka's lz4 is) or pure (zstd-codec). lz4js was tried and decodes some valid frames wrongly.
-// zstd-codec's Simple API returns null for frames without a content size (librdkafka's),
-// so decompression streams
+// zstd-codec's Simple API returns null for frames without a content size (librdkafka's), so
+// decompression streams.
 let zstd = null
 let zstdStream = null
 const zstdReady = new Promise((resolve) =>
@@ -51,7 +51,7 @@ const input = JSON.parse(fs.readFileSync(0, 'utf8') || '{}')
 
 const stderrLogger =
   () =>
-  ({ namespace, level, label, log }) => {
+  ({ namespace, label, log }) => {
     process.stderr.write(JSON.stringify({ level: label, namespace, ...log }) + '\n')
   }
 
