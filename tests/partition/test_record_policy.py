@@ -265,6 +265,7 @@ def test_append_stores_reencoded_batches_with_offsets_and_dedups_retries(tmp_pat
 
 def test_append_refuses_a_batch_without_storing_any(tmp_path):
     p = partition(tmp_path, RecordPolicy(compacted=True, codec=records.ZSTD))
-    with pytest.raises(KafkaError):
-        p.append(records.build_batch([(b"a", b"1")]) + sample_batch(), acks=-1)
-    assert p.log_end_offset == 0
+    with pytest.raises(KafkaError) as e:
+        p.append(sample_batch(), acks=-1)  # a keyless record: refused before re-encoding
+    assert e.value.code == ErrorCode.invalid_record
+    assert p.log_end_offset == 0 and p.read(0, 1 << 20, min_one=True) == b""
