@@ -34,6 +34,7 @@ DYNAMIC_BROKER_CONFIG = 2
 DYNAMIC_DEFAULT_BROKER_CONFIG = 3
 STATIC_BROKER_CONFIG = 4
 DEFAULT_CONFIG = 5
+DYNAMIC_BROKER_LOGGER_CONFIG = 6
 
 # Kafka's DescribeConfigs config type numbers (v3+).
 CONFIG_TYPES = {
@@ -978,8 +979,8 @@ class ConfigEntry:
     name: str
     value: str | None
     source: int
-    config_type: int
-    documentation: str
+    config_type: int  # 0 (unknown) for a logger, as Kafka answers
+    documentation: str | None
     default: str | None = None  # the value with nothing configured
     synonyms: tuple[Synonym, ...] = ()
     read_only: bool = False

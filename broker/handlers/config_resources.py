@@ -20,14 +20,29 @@ def authorize_config(ctx, resource_type: int, name: str, op: AclOperation) -> No
         raise KafkaError(ErrorCode.cluster_authorization_failed, f"{op.name} denied")
 
 
+def check_logger_resource(broker, name: str) -> None:
+    """A BROKER_LOGGER resource names this broker by its id (no cluster-wide default)."""
+    if name != str(broker.node_id):
+        raise KafkaError(
+            ErrorCode.invalid_request,
+            f"broker loggers belong to broker {broker.node_id}, not {name!r}",
+        )
+
+
 # (controller, resource name, changes, validate_only) -> None
 Apply = Callable[[Any, str, Any, bool], None]
 
 
 def alter_resources(
-    ctx, request, changes_of: Callable[[Any], Any], on_topic: Apply, on_broker: Apply
+    ctx,
+    request,
+    changes_of: Callable[[Any], Any],
+    on_topic: Apply,
+    on_broker: Apply,
+    on_logger: Apply | None = None,
 ):
-    """Apply each resource's changes; one result per resource, errors kept per resource."""
+    """Apply each resource's changes; one result per resource, errors kept per resource.
+    ``on_logger`` None: BROKER_LOGGER resources are refused (legacy AlterConfigs)."""
     responses = []
     for res in request.resources:
         code, message = ErrorCode.none, None
@@ -38,6 +53,14 @@ def alter_resources(
                 apply = on_topic
             elif res.resource_type == BROKER:
                 apply = on_broker
+            elif res.resource_type == BROKER_LOGGER:
+                if on_logger is None:
+                    raise KafkaError(
+                        ErrorCode.invalid_request,
+                        "AlterConfigs does not change broker loggers: use IncrementalAlterConfigs",
+                    )
+                check_logger_resource(ctx.broker, res.resource_name)
+                apply = on_logger
             else:
                 raise KafkaError(
                     ErrorCode.invalid_request, f"resource type {res.resource_type} is not supported"

@@ -1,4 +1,5 @@
-"""DescribeConfigs (key 32), v1-4: topic and broker configs with their sources.
+"""DescribeConfigs (key 32), v1-4: topic and broker configs with their sources, and the
+broker's loggers with their levels (BROKER_LOGGER, KIP-412: broker/log_levels.py).
 
 Each entry reports its value and where it came from (topic override, dynamic broker config,
 static broker config, default); v1+ lists synonyms on request (the topic key, then the broker
@@ -7,8 +8,16 @@ key it defaults to), v3+ the type and v3+ documentation.
 
 from __future__ import annotations
 
+from broker import log_levels
+from broker.config import DYNAMIC_BROKER_LOGGER_CONFIG, ConfigEntry
 from broker.errors import ErrorCode, KafkaError
-from broker.handlers.config_resources import BROKER, TOPIC, authorize_config
+from broker.handlers.config_resources import (
+    BROKER,
+    BROKER_LOGGER,
+    TOPIC,
+    authorize_config,
+    check_logger_resource,
+)
 from broker.handlers.registry import handles
 from broker.metadata.topic_config import effective_topic_config
 from broker.protocol.apis import ApiKey
@@ -59,6 +68,12 @@ def _entries(ctx, resource_type: int, name: str) -> dict:
                 ErrorCode.invalid_request, f"this is broker {broker.node_id}, not {name}"
             )
         return broker.config.describe()
+    if resource_type == BROKER_LOGGER:
+        check_logger_resource(broker, name)
+        return {
+            logger: ConfigEntry(logger, level, DYNAMIC_BROKER_LOGGER_CONFIG, 0, None)
+            for logger, level in log_levels.loggers().items()
+        }
     raise KafkaError(ErrorCode.invalid_request, f"resource type {resource_type} is not supported")
 
 

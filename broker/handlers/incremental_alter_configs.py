@@ -1,11 +1,13 @@
 """IncrementalAlterConfigs (key 44), v0-1: SET, DELETE, APPEND, SUBTRACT per config.
 
 Changes to a topic take effect at once on its partitions (segment size and age, flush
-policy, max.message.bytes, timestamp type), and persist in the metadata log.
+policy, max.message.bytes, timestamp type), and persist in the metadata log. Broker logger
+levels (BROKER_LOGGER) change at once and last until the broker stops (broker/log_levels.py).
 """
 
 from __future__ import annotations
 
+from broker import log_levels
 from broker.errors import ErrorCode, KafkaError
 from broker.handlers.config_resources import alter_resources
 from broker.handlers.registry import handles
@@ -33,4 +35,5 @@ async def handle(ctx, request):
         _operations,
         lambda ctl, name, ops, dry: ctl.alter_topic_configs(name, ops, validate_only=dry),
         lambda ctl, name, ops, dry: ctl.alter_broker_configs(name, ops, validate_only=dry),
+        lambda _ctl, _name, ops, dry: log_levels.alter(ops, validate_only=dry),
     )
