@@ -8,7 +8,9 @@ Authorization (Kafka's KafkaApis): a listing of all topics leaves out those the 
 not Describe; a named one it may not Describe answers TOPIC_AUTHORIZATION_FAILED whether or
 not it exists. Auto-creation needs Create on the cluster or on the topic. Authorized-operation
 bitfields are filled in when the request asks (v8+; the cluster's only up to v10).
-A topic asked for by id alone (null name) is looked up by id; UNKNOWN_TOPIC_ID if missing.
+A topic asked for by a non-zero id (v12+) is looked up by that id whatever its name says
+(the Java admin client sends "" as the name, others null), as Kafka ignores names once ids
+are given; UNKNOWN_TOPIC_ID if missing.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ async def handle(ctx, request):
         for req_topic in request.topics:
             name = req_topic.name
             topic_id = getattr(req_topic, "topic_id", None)
-            if name is None and topic_id is not None and topic_id.int != 0:
+            if topic_id is not None and topic_id.int != 0:
                 # a lookup by id (v12+, KIP-516; KIP-848 consumers resolve their assigned
                 # topic ids this way): unknown -> UNKNOWN_TOPIC_ID; not describable ->
                 # TOPIC_AUTHORIZATION_FAILED with the id but no name, as Kafka answers (ids
