@@ -2,8 +2,9 @@
 
 Special timestamps: -2 earliest (log start), -1 latest (high watermark; the last stable
 offset for read_committed, isolation_level 1), -3 the record with the
-largest timestamp (v7+), -4 earliest local (v8+; no tiered storage, so the log start).
-A timestamp with no record at or after it answers offset -1.
+largest timestamp (v7+), -4 earliest local (v8+; no tiered storage, so the log start), -5
+latest tiered (v9+): offset -1, as Kafka answers when remote storage is off (KIP-1005),
+since nothing is tiered. A timestamp with no record at or after it answers offset -1.
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ async def handle(ctx, request):
 
 def _lookup(partition, timestamp: int, committed: bool) -> tuple[int, int]:
     """(timestamp, offset) answering a ListOffsets query on one partition."""
-    if timestamp in (LATEST, LATEST_TIERED):
+    if timestamp == LATEST:
         return -1, partition.last_stable_offset if committed else partition.high_watermark
+    if timestamp == LATEST_TIERED:
+        return -1, -1
     if timestamp in (EARLIEST, EARLIEST_LOCAL):
         return -1, partition.log_start_offset
     if timestamp == MAX_TIMESTAMP:
