@@ -8,12 +8,12 @@ the record was just written or is read back at start-up.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 
 from broker.group.consumer.reconciliation import NO_OWNER, MemberAssignment, Partitions
+from broker.group.consumer.topic_regex import InvalidRegex, compile_topic_regex
 from broker.group.offsets import OffsetAndMetadata
 
 
@@ -140,18 +140,17 @@ class ConsumerGroup:
 
 
 def matches(regex: str, topic: str) -> bool:
-    """Does ``topic`` match the subscription regex? Kafka compiles RE2/J patterns; Python's
-    ``re`` agrees on the common subset (literals, classes, alternation, repetition); like
+    """Does ``topic`` match the subscription regex (RE2/J syntax, as Kafka compiles it)? Like
     Kafka the whole name must match."""
     try:
-        return re.fullmatch(regex, topic) is not None
-    except re.error:
+        return compile_topic_regex(regex).fullmatch(topic) is not None
+    except InvalidRegex:
         return False
 
 
 def regex_is_valid(regex: str) -> bool:
     try:
-        re.compile(regex)
-    except re.error:
+        compile_topic_regex(regex)
+    except InvalidRegex:
         return False
     return True
