@@ -22,7 +22,6 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 
-from broker.group.consumer.topic_regex import InvalidRegex, compile_topic_regex
 from tests.compat.java_client import JavaClient, JavaUnavailable, Run, java_client
 from tests.security.acl_helpers import authz_args
 from tests.security.secure_broker import make_pki, secure_broker
@@ -400,31 +399,3 @@ def test_tls_sasl_scram_and_acls(java, tmp_path):
     assert a["user_describe_acls"] == "ClusterAuthorizationException"
     assert (a["deleted"], a["after_delete"]) == (2, 0)
     assert a["produce_after_delete"] == "TopicAuthorizationException"
-
-
-@pytest.mark.parametrize(
-    ("regex", "topic", "matched"),
-    [
-        (r"\Qorders.v1\E-.*", "orders.v1-eu", True),  # Java's Pattern.quote
-        (r"\Qorders.v1\E-.*", "ordersXv1-eu", False),
-        (r"\Qorders.v1", "orders.v1", True),  # \Q without \E runs to the end
-        (r"orders\z", "orders", True),
-        (r"[[:alpha:]]+-[[:digit:]]+", "abc-12", True),
-        (r"[[:alpha:]]+", "ab[", False),  # re alone reads [[:alpha:]] as another set
-        (r"[[:^digit:]]+", "ab1", False),
-        (r"[x[:digit:]]+", "x1x2", True),
-        (r"(?<name>ord)ers", "orders", True),
-        (r"(?iU)ORD.*", "orders", True),
-        (r"\101-\0", "A-\0", True),  # octal escapes
-        (r"(orders|payments)-.*", "payments-eu", True),
-        (r"a\\z", "a\\z", True),
-    ],
-)
-def test_subscription_regexes_follow_re2(regex, topic, matched):
-    assert (compile_topic_regex(regex).fullmatch(topic) is not None) is matched
-
-
-@pytest.mark.parametrize("regex", ["t[", "(?=a)a", "(?<!a)b", "(a)\\1", "a\\Z", "(?>a)", "\\8"])
-def test_subscription_regexes_re2_refuses(regex):
-    with pytest.raises(InvalidRegex):
-        compile_topic_regex(regex)
