@@ -1,4 +1,5 @@
-"""Plan and apply config changes with IncrementalAlterConfigs (topics and brokers).
+"""Plan and apply config changes with IncrementalAlterConfigs (topics, brokers and a broker's
+loggers, each a ConfigTarget).
 
 A plan pairs every touched key with its current and new value, so ``--dry-run`` can show
 ``current -> new`` before anything changes; ``apply`` sends the same operations. List-valued
@@ -8,7 +9,7 @@ configs (comma-separated, e.g. ``cleanup.policy``) support ``--append`` and ``--
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from confluent_kafka import KafkaException
@@ -109,30 +110,50 @@ def plan(
     return changes
 
 
-def apply(
-    cluster: Cluster, resource: ConfigResource, changes: list[Change], *, validate_only: bool
-) -> None:
-    """Send the changes in one IncrementalAlterConfigs request (validate only for dry runs)."""
-    target = ConfigResource(
-        resource.restype,
-        resource.name,
-        incremental_configs=[
-            ConfigEntry(c.name, c.value, incremental_operation=_OP_TYPES[c.op]) for c in changes
-        ],
-    )
-    futures = cluster.admin().incremental_alter_configs(
-        [target], request_timeout=cluster.timeout, validate_only=validate_only
-    )
-    try:
-        futures[target].result(cluster.timeout)
-    except KafkaException as e:
-        raise kafka_error(e, f"alter configs of {resource.name}") from e
+class ConfigTarget(Protocol):
+    """Whose configs change: what they read now, and how the changes are sent."""
+
+    cluster: Cluster
+
+    def describe(self) -> list[ConfigValue]: ...
+
+    def apply(self, changes: list[Change], *, validate_only: bool) -> None: ...
+
+
+@dataclass(frozen=True)
+class ResourceConfigs:
+    """A topic's or a broker's configs, through the admin client."""
+
+    cluster: Cluster
+    resource: ConfigResource
+
+    def describe(self) -> list[ConfigValue]:
+        return self.cluster.describe_configs(self.resource)
+
+    def apply(self, changes: list[Change], *, validate_only: bool) -> None:
+        """Send the changes in one IncrementalAlterConfigs request (validate only for dry
+        runs)."""
+        target = ConfigResource(
+            self.resource.restype,
+            self.resource.name,
+            incremental_configs=[
+                ConfigEntry(c.name, c.value, incremental_operation=_OP_TYPES[c.op])
+                for c in changes
+            ],
+        )
+        cluster = self.cluster
+        futures = cluster.admin().incremental_alter_configs(
+            [target], request_timeout=cluster.timeout, validate_only=validate_only
+        )
+        try:
+            futures[target].result(cluster.timeout)
+        except KafkaException as e:
+            raise kafka_error(e, f"alter configs of {self.resource.name}") from e
 
 
 def alter_configs(
     fmt: str,
-    cluster: Cluster,
-    resource: ConfigResource,
+    target: ConfigTarget,
     *,
     set_: list[str] | None,
     delete: list[str] | None,
@@ -141,13 +162,12 @@ def alter_configs(
     dry_run: bool,
 ) -> None:
     """Shared by `topics alter` and `configs alter`: plan, show current -> new, apply."""
-    cluster.check_reachable()
-    current = cluster.describe_configs(resource)
+    target.cluster.check_reachable()
     changes = plan(
-        current, set_=set_ or [], delete=delete or [], append=append or [],
+        target.describe(), set_=set_ or [], delete=delete or [], append=append or [],
         subtract=subtract or [],
     )
-    apply(cluster, resource, changes, validate_only=dry_run)
+    target.apply(changes, validate_only=dry_run)
     rows = [{**c.row(), "applied": not dry_run} for c in changes]
     if fmt == "table":
         title = "planned (dry run, nothing changed):" if dry_run else "applied:"

@@ -1,4 +1,4 @@
-"""`kctl configs describe|alter` for topics and brokers."""
+"""`kctl configs describe|alter` for topics, brokers and a broker's loggers."""
 
 from __future__ import annotations
 
@@ -11,45 +11,56 @@ from kctl import output
 from kctl.client import Cluster
 from kctl.config_alter import (
     AppendOpt,
+    ConfigTarget,
     DeleteOpt,
     DryRunOpt,
+    ResourceConfigs,
     SetOpt,
     SubtractOpt,
     alter_configs,
 )
 from kctl.console import ExitCode, fail
+from kctl.logger_configs import BrokerLoggers
 from kctl.name_args import TopicArg, TopicOpt, given_once
 from kctl.options import global_options, require_writable, settings
 
 BrokerOpt = Annotated[
     int | None, typer.Option("--broker", metavar="NODE_ID", help="A broker's configs.")
 ]
+LoggerOpt = Annotated[
+    int | None,
+    typer.Option("--broker-logger", metavar="NODE_ID",
+                 help="A broker's loggers and their levels (changed until it restarts)."),
+]
 
 
-def _resource(
-    topic_arg: str | None, topic_opt: str | None, broker: int | None
-) -> ConfigResource:
+def _target(
+    cluster: Cluster,
+    topic_arg: str | None,
+    topic_opt: str | None,
+    broker: int | None,
+    broker_logger: int | None,
+) -> ConfigTarget:
+    """Whose configs, checked to exist (exit 4 at once rather than a request that times
+    out)."""
     topic = given_once(topic_arg, topic_opt)
-    if (topic is None) == (broker is None):
-        fail("give exactly one of TOPIC (or --topic) and --broker", ExitCode.USAGE)
+    if sum(x is not None for x in (topic, broker, broker_logger)) != 1:
+        fail("give exactly one of TOPIC (or --topic), --broker and --broker-logger",
+             ExitCode.USAGE)
+    if broker_logger is not None:
+        return BrokerLoggers(cluster, broker_logger)
     if topic is not None:
-        return ConfigResource(ResourceType.TOPIC, topic)
-    return ConfigResource(ResourceType.BROKER, str(broker))
-
-
-def _check_exists(cluster: Cluster, resource: ConfigResource) -> None:
-    """A clear "does not exist" (exit 4) at once, rather than a request that times out."""
-    if resource.restype == ResourceType.TOPIC:
-        cluster.topic(resource.name)
-        return
+        cluster.topic(topic)
+        return ResourceConfigs(cluster, ConfigResource(ResourceType.TOPIC, topic))
     ids = [b.node_id for b in cluster.cluster_view().brokers]
-    if int(resource.name) not in ids:
-        fail(f"broker {resource.name} does not exist (brokers: {', '.join(map(str, ids))})",
+    if broker not in ids:
+        fail(f"broker {broker} does not exist (brokers: {', '.join(map(str, ids))})",
              ExitCode.NOT_FOUND)
+    return ResourceConfigs(cluster, ConfigResource(ResourceType.BROKER, str(broker)))
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Describe and change topic and broker configs.",
+    group = typer.Typer(help="Describe and change topic, broker and broker logger configs.",
                         no_args_is_help=True)
 
     @group.command("describe")
@@ -59,6 +70,7 @@ def register(app: typer.Typer) -> None:
         topic_arg: TopicArg = None,
         topic: TopicOpt = None,
         broker: BrokerOpt = None,
+        broker_logger: LoggerOpt = None,
         changed: Annotated[
             bool, typer.Option("--changed", help="Only configs not at their default.")
         ] = False,
@@ -70,12 +82,10 @@ def register(app: typer.Typer) -> None:
         Examples:
           kctl configs describe orders --changed
           kctl configs describe --broker 1 -o json
+          kctl configs describe --broker-logger 1
         """
         s = settings(ctx)
-        resource = _resource(topic_arg, topic, broker)
-        cluster = Cluster(s)
-        _check_exists(cluster, resource)
-        values = cluster.describe_configs(resource)
+        values = _target(Cluster(s), topic_arg, topic, broker, broker_logger).describe()
         if changed:
             values = [v for v in values if not v.default]
         rows = [
@@ -92,6 +102,7 @@ def register(app: typer.Typer) -> None:
         topic_arg: TopicArg = None,
         topic: TopicOpt = None,
         broker: BrokerOpt = None,
+        broker_logger: LoggerOpt = None,
         set_: SetOpt = None,
         delete: DeleteOpt = None,
         append: AppendOpt = None,
@@ -101,20 +112,20 @@ def register(app: typer.Typer) -> None:
         """Change configs incrementally (IncrementalAlterConfigs); shows current -> new.
 
         --append/--subtract add or remove items of list configs such as cleanup.policy.
-        --dry-run asks the broker to validate the change and applies nothing.
+        --dry-run asks the broker to validate the change and applies nothing. A logger's
+        level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) is set, or deleted to inherit again.
 
         Examples:
           kctl configs alter -t orders --set retention.ms=86400000 --dry-run
           kctl configs alter -t orders --append cleanup.policy=compact
           kctl configs alter --broker 1 --set log.retention.ms=604800000
+          kctl configs alter --broker-logger 1 --set broker.network=DEBUG
         """
         s = settings(ctx)
-        resource = _resource(topic_arg, topic, broker)
         if not dry_run:
             require_writable(s, "alter configs")
-        cluster = Cluster(s)
-        _check_exists(cluster, resource)
-        alter_configs(s.output, cluster, resource, set_=set_, delete=delete, append=append,
+        target = _target(Cluster(s), topic_arg, topic, broker, broker_logger)
+        alter_configs(s.output, target, set_=set_, delete=delete, append=append,
                       subtract=subtract, dry_run=dry_run)
 
     app.add_typer(group, name="configs")

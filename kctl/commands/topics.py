@@ -14,6 +14,7 @@ from kctl.config_alter import (
     AppendOpt,
     DeleteOpt,
     DryRunOpt,
+    ResourceConfigs,
     SetOpt,
     SubtractOpt,
     alter_configs,
@@ -284,9 +285,9 @@ def register(app: typer.Typer) -> None:
         s = settings(ctx)
         if not dry_run:
             require_writable(s, "alter topic configs")
-        alter_configs(s.output, Cluster(s), ConfigResource(ResourceType.TOPIC, topic),
-                      set_=set_, delete=delete, append=append, subtract=subtract,
-                      dry_run=dry_run)
+        target = ResourceConfigs(Cluster(s), ConfigResource(ResourceType.TOPIC, topic))
+        alter_configs(s.output, target, set_=set_, delete=delete, append=append,
+                      subtract=subtract, dry_run=dry_run)
 
     @group.command("add-partitions")
     @global_options()

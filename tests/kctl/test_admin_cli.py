@@ -204,7 +204,7 @@ def test_changed_filter_and_invalid_value(kctl):
 def test_configs_need_exactly_one_target(kctl):
     r = kctl.run("configs", "describe")
     assert r.returncode == 2
-    assert "exactly one of TOPIC (or --topic) and --broker" in one_error_line(r)
+    assert "exactly one of TOPIC (or --topic), --broker and --broker-logger" in one_error_line(r)
 
 
 def test_broker_configs(kctl):
@@ -213,6 +213,33 @@ def test_broker_configs(kctl):
     r = kctl.run("configs", "describe", "--broker", str(node), "-o", "json")
     assert r.returncode == 0, r.stderr
     assert isinstance(json.loads(r.stdout), list)
+
+
+def test_broker_logger_levels(kctl):
+    def level(logger: str) -> str:
+        r = kctl.run("configs", "describe", "--broker-logger", "1", "-o", "json")
+        assert r.returncode == 0, r.stderr
+        rows = {row["name"]: row for row in json.loads(r.stdout)}
+        assert rows["root"]["source"] == "DYNAMIC_BROKER_LOGGER_CONFIG"
+        return rows[logger]["value"]
+
+    alter = ("configs", "alter", "--broker-logger", "1")
+    assert level("broker.authorizer") == "INFO"
+    r = kctl.run(*alter, "--set", "broker.authorizer=WARN", "--dry-run", "-o", "json")
+    assert json.loads(r.stdout) == [{"name": "broker.authorizer", "op": "set", "current": "INFO",
+                                     "new": "WARN", "applied": False}]
+    assert level("broker.authorizer") == "INFO"
+    assert kctl.run(*alter, "--set", "broker.authorizer=WARN").returncode == 0
+    assert level("broker.authorizer") == "WARN"
+    assert kctl.run(*alter, "--delete", "broker.authorizer").returncode == 0
+    assert level("broker.authorizer") == "INFO"  # inherited from root again
+
+    r = kctl.run(*alter, "--set", "no.such.logger=DEBUG")
+    assert r.returncode == 7 and "INVALID_CONFIG" in one_error_line(r)
+    r = kctl.run(*alter, "--append", "broker=DEBUG")
+    assert r.returncode == 2 and "only set or deleted" in one_error_line(r)
+    r = kctl.run("configs", "describe", "--broker-logger", "9")
+    assert r.returncode == 4 and "broker 9 does not exist" in one_error_line(r)
 
 
 def test_cluster_info_and_health(kctl, shared_broker):
