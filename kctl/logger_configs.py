@@ -8,18 +8,23 @@ requests with its log4j loggers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from kio.schema.describe_configs.v4 import request as describe_v4
 from kio.schema.incremental_alter_configs.v1 import request as alter_v1
 from kio.static.primitive import i8
 
-from kctl.broker_sessions import BrokerSessions, guarded
+from kctl.broker_sessions import BrokerSession, BrokerSessions, guarded
 from kctl.client import Cluster, ConfigValue
 from kctl.config_alter import DELETE, SET, Change
 from kctl.console import ExitCode, KctlError
 from kctl.kafka_wire import check
 
+DESCRIBE_CONFIGS, INCREMENTAL_ALTER_CONFIGS = 32, 44
 BROKER_LOGGER = 8
 _OPS = {SET: 0, DELETE: 1}
+T = TypeVar("T")
 
 
 class BrokerLoggers:
@@ -39,7 +44,7 @@ class BrokerLoggers:
     def describe(self) -> list[ConfigValue]:
         def call(sessions: BrokerSessions) -> list[ConfigValue]:
             session = self._session(sessions)
-            session.version(32, "DescribeConfigs", 4, 4)
+            session.version(DESCRIBE_CONFIGS, "DescribeConfigs", 4, 4)
             resource = describe_v4.DescribeConfigsResource(
                 resource_type=i8(BROKER_LOGGER),
                 resource_name=str(self.node_id),
@@ -67,7 +72,7 @@ class BrokerLoggers:
 
         def call(sessions: BrokerSessions) -> None:
             session = self._session(sessions)
-            session.version(44, "IncrementalAlterConfigs", 1, 1)
+            session.version(INCREMENTAL_ALTER_CONFIGS, "IncrementalAlterConfigs", 1, 1)
             resource = alter_v1.AlterConfigsResource(
                 resource_type=i8(BROKER_LOGGER),
                 resource_name=str(self.node_id),
@@ -87,11 +92,13 @@ class BrokerLoggers:
 
         self._guarded(f"alter the loggers of broker {self.node_id}", call)
 
-    def _session(self, sessions: BrokerSessions):
+    def _session(self, sessions: BrokerSessions) -> BrokerSession:
         return sessions.get(self.broker.host, self.broker.port, self.node_id)
 
-    def _guarded(self, what: str, call):
-        def run():
+    def _guarded(self, what: str, call: Callable[[BrokerSessions], T]) -> T:
+        """``call`` with sessions closed afterwards; failures as one-line kctl errors."""
+
+        def run() -> T:
             with BrokerSessions(self.cluster.config(), self.cluster.timeout) as sessions:
                 return call(sessions)
 
