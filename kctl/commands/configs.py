@@ -20,7 +20,6 @@ from kctl.config_alter import (
     alter_configs,
 )
 from kctl.console import ExitCode, fail
-from kctl.logger_configs import BrokerLoggers
 from kctl.name_args import TopicArg, TopicOpt, given_once
 from kctl.options import global_options, require_writable, settings
 
@@ -48,6 +47,8 @@ def _target(
         fail("give exactly one of TOPIC (or --topic), --broker and --broker-logger",
              ExitCode.USAGE)
     if broker_logger is not None:
+        from kctl.logger_configs import BrokerLoggers  # kio loads only for this command
+
         return BrokerLoggers(cluster, broker_logger)
     if topic is not None:
         cluster.topic(topic)

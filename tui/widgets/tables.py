@@ -23,15 +23,20 @@ def refill(table: DataTable, rows: Iterable[tuple[str, Sequence[object]]]) -> No
             selected = None
     table.clear()
     keys = []
+    widths = [0] * len(table.ordered_columns)
     for key, cells in rows:
-        table.add_row(*(cell(c) if isinstance(c, str) else c for c in cells), key=key)
+        shown = [cell(c) if isinstance(c, str) else c for c in cells]
+        table.add_row(*shown, key=key)
         keys.append(key)
+        for i, c in enumerate(shown):
+            widths[i] = max(widths[i], getattr(c, "cell_len", 0))
+    # DataTable measures new rows on its next idle pass, but a line drawn before that pass
+    # stays cached (its key holds no column widths): the tail showed "k[/]" cut to "k[/"
+    # until the next refill. Widths set now leave nothing to draw narrow.
+    for column, width in zip(table.ordered_columns, widths, strict=False):
+        column.content_width = max(column.content_width, width)
     if selected in keys:
         table.move_cursor(row=keys.index(selected), animate=False)
-    # DataTable measures new rows' columns on its next idle pass; refilled from a worker's
-    # callback it could miss one, leaving columns at their headers' width (the tail cut
-    # "k[/]" to "k[/" in about one run in five). A layout refresh brings that pass.
-    table.refresh(layout=True)
 
 
 def selected_key(table: DataTable) -> str | None:
