@@ -386,6 +386,15 @@ class Cluster:
                 return t
         raise KctlError(f"topic {name!r} does not exist", ExitCode.NOT_FOUND)
 
+    def broker(self, node_id: int) -> BrokerInfo:
+        """One broker's address; NOT_FOUND, naming the brokers there are, if it is not one."""
+        brokers = self.cluster_view().brokers
+        for b in brokers:
+            if b.node_id == node_id:
+                return b
+        ids = ", ".join(str(b.node_id) for b in brokers)
+        raise KctlError(f"broker {node_id} does not exist (brokers: {ids})", ExitCode.NOT_FOUND)
+
     def watermarks(
         self, partitions: Iterable[tuple[str, int]]
     ) -> dict[tuple[str, int], tuple[int | None, int | None]]:

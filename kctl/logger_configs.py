@@ -33,13 +33,7 @@ class BrokerLoggers:
     def __init__(self, cluster: Cluster, node_id: int) -> None:
         self.cluster = cluster
         self.node_id = node_id
-        brokers = {b.node_id: b for b in cluster.cluster_view().brokers}
-        if node_id not in brokers:
-            raise KctlError(
-                f"broker {node_id} does not exist (brokers: {', '.join(map(str, brokers))})",
-                ExitCode.NOT_FOUND,
-            )
-        self.broker = brokers[node_id]
+        self.broker = cluster.broker(node_id)
 
     def describe(self) -> list[ConfigValue]:
         def call(sessions: BrokerSessions) -> list[ConfigValue]:

@@ -53,10 +53,7 @@ def _target(
     if topic is not None:
         cluster.topic(topic)
         return ResourceConfigs(cluster, ConfigResource(ResourceType.TOPIC, topic))
-    ids = [b.node_id for b in cluster.cluster_view().brokers]
-    if broker not in ids:
-        fail(f"broker {broker} does not exist (brokers: {', '.join(map(str, ids))})",
-             ExitCode.NOT_FOUND)
+    cluster.broker(broker)
     return ResourceConfigs(cluster, ConfigResource(ResourceType.BROKER, str(broker)))
 
 
