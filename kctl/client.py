@@ -297,7 +297,12 @@ class Cluster:
         self._admin = None
 
     def producer(self, **overrides: Any) -> Producer:
-        return self._make(Producer, self.config(**overrides))
+        conf = self.config(**overrides)
+        # A key goes to the partition the Java client (and kafka-console-producer) would pick,
+        # not librdkafka's CRC32 default: a key produced by kctl and by a Java or Streams app
+        # must land in the same partition, or per-key order is lost. -X partitioner=... wins.
+        conf.setdefault("partitioner", "murmur2_random")
+        return self._make(Producer, conf)
 
     def consumer(self, **overrides: Any) -> Consumer:
         # librdkafka wants a group.id even for assign(); a throwaway one commits nothing.

@@ -312,7 +312,8 @@ def register(app: typer.Typer) -> None:
         Every record must be acknowledged: the exit code is non-zero if any was not (3 if
         some were, else the code for the reason, e.g. 7 too large, 6 denied), and a summary
         goes to stderr; with -o json|yaml|jsonl it goes to stdout as {"produced": N,
-        "failed": M}. Examples:
+        "failed": M}. A keyed record goes to the partition the Java client would choose
+        (murmur2), so kctl and Java producers agree on where a key lives. Examples:
 
           printf 'k1:v1\\nk2:v2\\n' | kctl produce orders -K :
 

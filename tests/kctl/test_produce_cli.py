@@ -70,6 +70,22 @@ def test_lines_keys_headers_and_tombstones(shared_broker, tmp_path):
     ]
 
 
+def test_keys_land_where_the_java_client_puts_them(shared_broker, tmp_path):
+    # kafka-python's default partitioner is the Java client's (murmur2 of the key, sign bit
+    # cleared, modulo the partition count): an oracle independent of librdkafka. Its CRC32
+    # default would put most of these keys elsewhere.
+    from kafka.partitioner.default import murmur2
+
+    bs = shared_broker.bootstrap
+    t = new_topic(bs, 6, "murmur")
+    keys = [f"user-{i}".encode() for i in range(30)]
+    res = run(bs, "produce", t, "-K", ":", input=b"".join(k + b":v\n" for k in keys),
+              tmp=tmp_path)
+    assert res.returncode == 0, res.stderr
+    got = {key: p for p, key, _, _ in read(bs, t, len(keys), partitions=6)}
+    assert got == {k: (murmur2(k) & 0x7FFFFFFF) % 6 for k in keys}
+
+
 def test_file_partition_acks_compression_and_quiet(shared_broker, tmp_path):
     bs = shared_broker.bootstrap
     t = new_topic(bs, 3, "opts")
