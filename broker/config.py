@@ -344,6 +344,24 @@ DEFINITIONS: dict[str, ConfigDef] = {
             "HOST:PORT of the HTTP admin and metrics endpoint (kctl-specific; off when unset).",
             HostPort(),
         ),
+        _D(
+            "max.incremental.fetch.session.cache.slots",
+            "int",
+            1000,
+            "Most incremental fetch sessions (KIP-227) kept; a full cache answers new ones "
+            "session id 0 unless one of its sessions may give way.",
+            at_least(0),
+        ),
+        _D(
+            "min.incremental.fetch.session.eviction.ms",
+            "long",
+            120000,
+            "How long a fetch session must be idle (or, to give way to a larger one, have "
+            "lived) before a new session may take its place (kctl-specific: Kafka hard-codes "
+            "120000).",
+            at_least(0),
+            LOW,
+        ),
         # Topics.
         _D(
             "log.dirs",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from broker.config import BrokerConfig
 from broker.errors import ErrorCode, KafkaError
 from broker.fd_limit import FILES_PER_PARTITION, headroom
+from broker.fetch_sessions import FetchSessionCache
 from broker.group.coordinator import CoordinatorConfig, GroupCoordinator
 from broker.group.offsets_topic import OffsetsTopic
 from broker.group.timers import LoopScheduler
@@ -69,6 +70,11 @@ class Broker:
         self.connections: set[Connection] = set()
         self.metrics = Metrics()
         self.partitions: dict[tuple[str, int], Partition] = {}
+        # incremental fetch sessions (KIP-227), read and kept by the Fetch handler
+        self.fetch_sessions = FetchSessionCache(
+            config.get("max.incremental.fetch.session.cache.slots"),
+            config.get("min.incremental.fetch.session.eviction.ms"),
+        )
         # partitions whose log could not be opened (out of open files, a disk error), with
         # the error: served as KAFKA_STORAGE_ERROR and retried until they open
         self.offline: dict[tuple[str, int], str] = {}
