@@ -126,6 +126,69 @@ def test_acknowledged_records_survive_kill_9_during_produce(broker):
     assert not missing, f"{len(missing)} acknowledged records lost, e.g. {sorted(missing)[:3]}"
 
 
+def test_an_idempotent_producer_carries_on_across_a_kill_9_exactly_once_in_order(broker):
+    # The producer outlives the broker: batches appended but not acknowledged before the kill
+    # are retried against the restarted broker, which must know them again from the log (the
+    # producer state is rebuilt by recovery) and answer them as duplicates, not store them
+    # twice; nothing may be lost, reordered or refused as out of sequence.
+    bs = broker.bootstrap
+    create(bs, "exactly-once", partitions=3)
+    acked: list[bytes] = []
+    failed: list[str] = []
+    stop = threading.Event()
+    sent = [0]
+
+    def delivered(err, msg) -> None:
+        if err is None:
+            acked.append(msg.value())
+        else:
+            failed.append(str(err))
+
+    def produce() -> None:
+        p = Producer(
+            {
+                "bootstrap.servers": bs,
+                "acks": "all",
+                "linger.ms": 2,
+                "enable.idempotence": True,
+                "message.timeout.ms": 60000,
+                "reconnect.backoff.max.ms": 200,
+            }
+        )
+        i = 0
+        while not stop.is_set():
+            try:
+                p.produce("exactly-once", value=b"r%08d" % i, partition=i % 3,
+                          on_delivery=delivered)
+            except BufferError:
+                p.poll(0.01)
+                continue
+            i += 1
+            p.poll(0)
+            if i % 100 == 0:
+                time.sleep(0.002)  # yield to the broker; not synchronisation
+        sent[0] = i
+        assert p.flush(60) == 0
+
+    t = threading.Thread(target=produce)
+    t.start()
+    try:
+        wait_for(lambda: len(acked) > 3000, 60, what="3000 acknowledged records")
+        broker.stop(signal.SIGKILL)
+        broker.start()
+        wait_for(lambda: len(acked) > 6000, 60, what="acknowledgements after the restart")
+    finally:
+        stop.set()
+        t.join(90)
+    assert not failed, failed[:3]
+    assert len(acked) == sent[0]
+    values = [m.value() for m in read_all(bs, "exactly-once", 3)]
+    assert sorted(values) == [b"r%08d" % i for i in range(sent[0])]  # no loss, no duplicate
+    for p in range(3):
+        mine = [v for v in values if int(v[1:]) % 3 == p]
+        assert mine == sorted(mine), f"partition {p} out of order"
+
+
 def segment_files(data_dir, topic: str, partition: int = 0) -> list:
     return sorted((data_dir / f"{topic}-{partition}").glob("*.log"))
 

@@ -95,3 +95,29 @@ def test_a_batch_with_its_max_timestamp_is_stored_as_sent(tmp_path):
     partition.append(sent, acks=-1)
     # the CRC covers attributes to the end: the same CRC means the same bytes there
     assert records.parse_header(partition.log.read(0, 10_000)).crc == records.parse_header(sent).crc
+
+
+def test_idempotent_retries_are_recognised_after_an_unclean_reopen(tmp_path):
+    # A producer whose batch was appended but not acknowledged before a crash retries it
+    # against the restarted broker: recovery must rebuild the producer's sequences from the
+    # log, so the retry is answered with the first append's offset and not stored again.
+    def idem(seq: int) -> bytes:
+        return records.build_batch(
+            [(None, b"v%d" % seq)], producer_id=9, producer_epoch=0, base_sequence=seq
+        )
+
+    partition = Partition("t", 0, uuid.uuid4(), open_log(tmp_path / "t-0"), 1, [1], [1])
+    for seq in range(3):
+        partition.append(idem(seq), acks=-1)
+    # no flush, no close: the next opening recovers, as after kill -9
+    again = Partition(
+        "t", 0, uuid.uuid4(), open_log(tmp_path / "t-0", recover=True, recovery_point=0),
+        1, [1], [1],
+    )
+    assert again.append(idem(2), acks=-1).base_offset == 2  # the duplicate
+    assert again.log_end_offset == 3
+    assert again.append(idem(3), acks=-1).base_offset == 3
+    with pytest.raises(KafkaError) as refused:
+        again.append(idem(5), acks=-1)
+    assert refused.value.code == ErrorCode.out_of_order_sequence_number
+    assert spans(again.log.read(0, 10_000)) == [(0, 0), (1, 1), (2, 2), (3, 3)]
