@@ -734,6 +734,36 @@ DEFINITIONS: dict[str, ConfigDef] = {
             "Consumer groups (KIP-848 protocol): how often members are told to heartbeat.",
             at_least(1),
         ),
+        # Bounds of a group's own consumer.session.timeout.ms / consumer.heartbeat.interval.ms
+        # (GROUP config resource, broker/group/group_configs.py); Kafka's defaults.
+        _D(
+            "group.consumer.min.session.timeout.ms",
+            "int",
+            45000,
+            "Smallest consumer.session.timeout.ms a consumer group may be given.",
+            at_least(1),
+        ),
+        _D(
+            "group.consumer.max.session.timeout.ms",
+            "int",
+            60000,
+            "Largest consumer.session.timeout.ms a consumer group may be given.",
+            at_least(1),
+        ),
+        _D(
+            "group.consumer.min.heartbeat.interval.ms",
+            "int",
+            5000,
+            "Smallest consumer.heartbeat.interval.ms a consumer group may be given.",
+            at_least(1),
+        ),
+        _D(
+            "group.consumer.max.heartbeat.interval.ms",
+            "int",
+            15000,
+            "Largest consumer.heartbeat.interval.ms a consumer group may be given.",
+            at_least(1),
+        ),
         _D(
             "group.consumer.assignors",
             "list",

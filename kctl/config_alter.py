@@ -1,5 +1,5 @@
-"""Plan and apply config changes with IncrementalAlterConfigs (topics, brokers and a broker's
-loggers, each a ConfigTarget).
+"""Plan and apply config changes with IncrementalAlterConfigs (topics, brokers, consumer groups
+and a broker's loggers, each a ConfigTarget).
 
 A plan pairs every touched key with its current and new value, so ``--dry-run`` can show
 ``current -> new`` before anything changes; ``apply`` sends the same operations. List-valued
@@ -122,7 +122,8 @@ class ConfigTarget(Protocol):
 
 @dataclass(frozen=True)
 class ResourceConfigs:
-    """A topic's or a broker's configs, through the admin client."""
+    """A topic's, a broker's or a consumer group's configs, through the admin client
+    (librdkafka sends its GROUP resource as Kafka's config resource type 32)."""
 
     cluster: Cluster
     resource: ConfigResource

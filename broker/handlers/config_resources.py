@@ -8,14 +8,17 @@ from typing import Any
 from broker.errors import ErrorCode, KafkaError
 from broker.security.acl import AclOperation, ResourceType
 
-TOPIC, BROKER, BROKER_LOGGER = 2, 4, 8
+TOPIC, BROKER, BROKER_LOGGER, GROUP = 2, 4, 8, 32  # Kafka's ConfigResource types
 
 
 def authorize_config(ctx, resource_type: int, name: str, op: AclOperation) -> None:
-    """Kafka's rule: ``op`` (DescribeConfigs/AlterConfigs) on the topic, or on the cluster for
-    a broker or broker logger; KafkaError(TOPIC_/CLUSTER_AUTHORIZATION_FAILED) if denied."""
+    """Kafka's rule: ``op`` (DescribeConfigs/AlterConfigs) on the topic or group, or on the
+    cluster for a broker or broker logger; KafkaError(TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_
+    FAILED) if denied."""
     if resource_type == TOPIC and not ctx.authorize(op, ResourceType.TOPIC, name):
         raise KafkaError(ErrorCode.topic_authorization_failed, f"{op.name} denied")
+    if resource_type == GROUP and not ctx.authorize(op, ResourceType.GROUP, name):
+        raise KafkaError(ErrorCode.group_authorization_failed, f"{op.name} denied")
     if resource_type in (BROKER, BROKER_LOGGER) and not ctx.authorize_cluster(op):
         raise KafkaError(ErrorCode.cluster_authorization_failed, f"{op.name} denied")
 
@@ -39,6 +42,7 @@ def alter_resources(
     changes_of: Callable[[Any], Any],
     on_topic: Apply,
     on_broker: Apply,
+    on_group: Apply,
     on_logger: Apply | None = None,
 ):
     """Apply each resource's changes; one result per resource, errors kept per resource.
@@ -53,6 +57,8 @@ def alter_resources(
                 apply = on_topic
             elif res.resource_type == BROKER:
                 apply = on_broker
+            elif res.resource_type == GROUP:
+                apply = on_group
             elif res.resource_type == BROKER_LOGGER:
                 if on_logger is None:
                     raise KafkaError(

@@ -1,5 +1,7 @@
-"""DescribeConfigs (key 32), v1-4: topic and broker configs with their sources, and the
-broker's loggers with their levels (BROKER_LOGGER, KIP-412: broker/log_levels.py).
+"""DescribeConfigs (key 32), v1-4: topic, broker and consumer group configs with their
+sources, and the broker's loggers with their levels (BROKER_LOGGER, KIP-412:
+broker/log_levels.py). A group (GROUP, KIP-848: broker/group/group_configs.py) is described
+whatever its name, existing or not, as Kafka does: its overrides, else the broker's values.
 
 Each entry reports its value and where it came from (topic override, dynamic broker config,
 static broker config, default); v1+ lists synonyms on request (the topic key, then the broker
@@ -11,9 +13,11 @@ from __future__ import annotations
 from broker import log_levels
 from broker.config import DYNAMIC_BROKER_LOGGER_CONFIG, ConfigEntry
 from broker.errors import ErrorCode, KafkaError
+from broker.group import group_configs
 from broker.handlers.config_resources import (
     BROKER,
     BROKER_LOGGER,
+    GROUP,
     TOPIC,
     authorize_config,
     check_logger_resource,
@@ -38,7 +42,7 @@ async def handle(ctx, request):
             configs = tuple(
                 _config(ctx, request, name, entry)
                 for name, entry in sorted(entries.items())
-                if keys is None or name in keys
+                if not keys or name in keys  # Kafka: an empty list asks for every config
             )
         except KafkaError as e:
             code, message = e.code, e.message
@@ -74,6 +78,10 @@ def _entries(ctx, resource_type: int, name: str) -> dict:
             logger: ConfigEntry(logger, level, DYNAMIC_BROKER_LOGGER_CONFIG, 0, None)
             for logger, level in log_levels.loggers().items()
         }
+    if resource_type == GROUP:
+        group_configs.check_group_name(name)
+        return group_configs.describe(broker.controller.image.group_configs.get(name, {}),
+                                      broker.config)
     raise KafkaError(ErrorCode.invalid_request, f"resource type {resource_type} is not supported")
 
 

@@ -1,8 +1,10 @@
 """IncrementalAlterConfigs (key 44), v0-1: SET, DELETE, APPEND, SUBTRACT per config.
 
 Changes to a topic take effect at once on its partitions (segment size and age, flush
-policy, max.message.bytes, timestamp type), and persist in the metadata log. Broker logger
-levels (BROKER_LOGGER) change at once and last until the broker stops (broker/log_levels.py).
+policy, max.message.bytes, timestamp type), and persist in the metadata log. A consumer
+group's configs (GROUP, KIP-848: broker/group/group_configs.py) persist there too and apply
+from its members' next heartbeat; SET and DELETE only. Broker logger levels (BROKER_LOGGER)
+change at once and last until the broker stops (broker/log_levels.py).
 """
 
 from __future__ import annotations
@@ -35,5 +37,6 @@ async def handle(ctx, request):
         _operations,
         lambda ctl, name, ops, dry: ctl.alter_topic_configs(name, ops, validate_only=dry),
         lambda ctl, name, ops, dry: ctl.alter_broker_configs(name, ops, validate_only=dry),
+        lambda ctl, name, ops, dry: ctl.alter_group_configs(name, ops, validate_only=dry),
         lambda _ctl, _name, ops, dry: log_levels.alter(ops, validate_only=dry),
     )

@@ -30,6 +30,8 @@ def touched_topics(
         match rec:
             case mr.ConfigRecord(resource_type=mr.BROKER_RESOURCE):
                 return image.topics_by_name.values()
+            case mr.ConfigRecord(resource_type=mr.GROUP_RESOURCE):
+                continue  # a group's settings, not a topic's
             case mr.ConfigRecord(resource_name=name) | mr.TopicRecord(name=name):
                 names.add(name)
             case mr.PartitionRecord(topic_id=tid) | mr.PartitionChangeRecord(topic_id=tid):

@@ -20,6 +20,8 @@ from typing import Any
 
 from broker.config import DEFINITIONS, BrokerConfig, ConfigError, render
 from broker.errors import ErrorCode, KafkaError
+from broker.group.group_configs import GROUP_CONFIGS, check_group_name
+from broker.group.group_configs import validate as validate_group_configs
 from broker.metadata import records as mr
 from broker.metadata.elections import ElectionType, TopicElections, elect
 from broker.metadata.image import MetadataImage, PartitionImage, TopicImage
@@ -340,6 +342,56 @@ class Controller:
         self._check_broker(resource)
         new = {k: v for k, v in configs.items() if v is not None}
         return self._commit_broker_configs(resource, new, validate_only)
+
+    # --- consumer group configs (GROUP resource, KIP-848) ------------------------------
+
+    def alter_group_configs(
+        self, group: str, ops: list[Op], *, validate_only: bool = False
+    ) -> dict[str, str]:
+        """IncrementalAlterConfigs on a group (any id, existing or not); returns its new
+        overrides. SET and DELETE only: no group config is a list."""
+        check_group_name(group)
+        new = dict(self.image.group_configs.get(group, {}))
+        for key, op, value in _unique(ops):
+            if op in ("APPEND", "SUBTRACT"):
+                if key not in GROUP_CONFIGS:
+                    raise KafkaError(ErrorCode.invalid_config, f"unknown group config {key!r}")
+                raise KafkaError(
+                    ErrorCode.invalid_config,
+                    f"{op} applies only to list configs, and {key} is not one",
+                )
+            if op == "DELETE":
+                new.pop(key, None)
+            else:
+                new[key] = value or ""  # _unique refused a null SET
+        return self._commit_group_configs(group, new, validate_only)
+
+    def replace_group_configs(
+        self, group: str, configs: dict[str, str | None], *, validate_only: bool = False
+    ) -> dict[str, str]:
+        """Legacy AlterConfigs on a group: the given set replaces its overrides."""
+        check_group_name(group)
+        nulls = sorted(k for k, v in configs.items() if v is None)
+        if nulls:
+            raise KafkaError(
+                ErrorCode.invalid_request, f"a null value is not supported: {', '.join(nulls)}"
+            )
+        return self._commit_group_configs(
+            group, {k: v for k, v in configs.items() if v is not None}, validate_only
+        )
+
+    def _commit_group_configs(
+        self, group: str, new: dict[str, str], validate_only: bool
+    ) -> dict[str, str]:
+        clean = validate_group_configs(new, self.config)
+        old = self.image.group_configs.get(group, {})
+        recs: list[mr.MetadataRecord] = [
+            mr.ConfigRecord(mr.GROUP_RESOURCE, group, k, clean.get(k))
+            for k in sorted(set(old) | set(clean))
+            if old.get(k) != clean.get(k)
+        ]
+        self._commit(recs, validate_only)
+        return clean
 
     # --- producer ids -------------------------------------------------------------------
 

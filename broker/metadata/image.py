@@ -49,6 +49,8 @@ class MetadataImage:
     acls: dict[uuid.UUID, r.AccessControlEntryRecord] = field(default_factory=dict)
     # Client quotas: entity -> quota key -> value (Kafka's ClientQuotasImage).
     client_quotas: dict[r.QuotaEntity, dict[str, float]] = field(default_factory=dict)
+    # Consumer group config overrides by group id (any id: a group need not exist).
+    group_configs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def copy(self) -> MetadataImage:
         """An independent copy (to stage a commit before it is durable).
@@ -76,6 +78,7 @@ class MetadataImage:
             scram_credentials={name: dict(m) for name, m in self.scram_credentials.items()},
             acls=dict(self.acls),
             client_quotas={entity: dict(q) for entity, q in self.client_quotas.items()},
+            group_configs={name: dict(cfg) for name, cfg in self.group_configs.items()},
         )
 
     def apply(self, record: r.MetadataRecord) -> None:
@@ -131,6 +134,11 @@ class MetadataImage:
                 _set(target, record.name, record.value)
                 if not target:
                     del self.broker_configs[record.resource_name]
+            case r.ConfigRecord(resource_type=r.GROUP_RESOURCE):
+                target = self.group_configs.setdefault(record.resource_name, {})
+                _set(target, record.name, record.value)
+                if not target:
+                    del self.group_configs[record.resource_name]
             case r.ProducerIdsRecord(next_producer_id=n):
                 if n < self.next_producer_id:
                     raise r.MetadataRecordError(

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-TOPIC_RESOURCE, BROKER_RESOURCE = 2, 4  # Kafka's ConfigResource types
+TOPIC_RESOURCE, BROKER_RESOURCE, GROUP_RESOURCE = 2, 4, 32  # Kafka's ConfigResource types
 NO_LEADER = -1
 VERSION = 0  # the version this broker writes; decode accepts 0..VERSION
 
@@ -63,8 +63,9 @@ class RemoveTopicRecord:
 
 @dataclass(frozen=True, slots=True)
 class ConfigRecord:
-    resource_type: int  # TOPIC_RESOURCE or BROKER_RESOURCE
-    resource_name: str  # topic name; broker id, or "" for the cluster-wide broker default
+    resource_type: int  # TOPIC_RESOURCE, BROKER_RESOURCE or GROUP_RESOURCE
+    # topic name; broker id, or "" for the cluster-wide broker default; group id
+    resource_name: str
     name: str
     value: str | None  # None removes the config
 

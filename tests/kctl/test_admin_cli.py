@@ -204,7 +204,9 @@ def test_changed_filter_and_invalid_value(kctl):
 def test_configs_need_exactly_one_target(kctl):
     r = kctl.run("configs", "describe")
     assert r.returncode == 2
-    assert "exactly one of TOPIC (or --topic), --broker and --broker-logger" in one_error_line(r)
+    assert "exactly one of TOPIC (or --topic), --broker, --group and --broker-logger" in (
+        one_error_line(r)
+    )
 
 
 def test_broker_configs(kctl):

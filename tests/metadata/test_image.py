@@ -132,6 +132,7 @@ def test_copy_covers_every_kind_of_state_and_shares_nothing_mutable():
         mr.UserScramCredentialRecord("u", 1, b"s", b"k", b"v", 4096),
         mr.AccessControlEntryRecord(A, 2, "a", 3, "User:x", "*", 3, 3),
         mr.ClientQuotaRecord((("user", "u"),), "producer_byte_rate", 1024.0),
+        mr.ConfigRecord(mr.GROUP_RESOURCE, "g", "consumer.session.timeout.ms", "50000"),
     ]:
         image.apply(rec)
     # a new field must be copied too: this list is the reminder
@@ -145,6 +146,7 @@ def test_copy_covers_every_kind_of_state_and_shares_nothing_mutable():
         "scram_credentials",
         "acls",
         "client_quotas",
+        "group_configs",
     ]
     before = image.copy()
     assert before == image
@@ -159,6 +161,7 @@ def test_copy_covers_every_kind_of_state_and_shares_nothing_mutable():
         mr.UserScramCredentialRecord("u", 2, b"s", b"k", b"v", 4096),
         mr.RemoveAccessControlEntryRecord(A),
         mr.ClientQuotaRecord((("user", "u"),), "consumer_byte_rate", 2048.0),
+        mr.ConfigRecord(mr.GROUP_RESOURCE, "g", "consumer.session.timeout.ms", "55000"),
         mr.RemoveTopicRecord(A),
     ]:
         clone.apply(rec)

@@ -8,6 +8,10 @@ is a list of records (records.py) written to ``__consumer_offsets`` in one batch
 is applied to memory, so a failed write changes nothing and a restart replays the same
 state. Timers: a member that does not heartbeat within ``group.consumer.session.timeout.ms``
 is fenced (removed); one that does not revoke partitions within its rebalance timeout too.
+A group's own ``consumer.session.timeout.ms`` and ``consumer.heartbeat.interval.ms`` (the GROUP
+config resource, broker/group/group_configs.py) come with each heartbeat and replace those
+broker values for it: the interval answered and the session the heartbeat starts. Members
+replayed at start-up get the broker's session timeout until their first heartbeat.
 
 Topic metadata is read at each heartbeat (the subscription metadata is recomputed and
 compared), which is how created, deleted and grown topics reach the group: Kafka refreshes on
@@ -45,6 +49,7 @@ from broker.group.consumer.reconciliation import (
     Partitions,
     reconcile,
 )
+from broker.group.group_configs import ConsumerGroupTimeouts, consumer_timeouts
 from broker.group.offsets_topic import OffsetsLog
 from broker.group.timers import Cancellable, Scheduler
 
@@ -85,6 +90,8 @@ class HeartbeatRequest:
     version: int = 1
     # Describe on a topic for the member's principal; None: no authorizer, every topic
     may_describe: DescribeCheck | None = None
+    # The group's config overrides (GROUP resource); None or empty: the broker's values
+    group_config: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,8 @@ class ConsumerGroupCoordinator:
         # only the topics its member may describe (Kafka, KAFKA-18813). Kept in memory: a
         # member replayed at start-up keeps what its regex resolved to until it heartbeats.
         self._may_describe: dict[str, dict[str, DescribeCheck]] = {}  # group -> member ->
+        # Groups with configs of their own, as their last heartbeat brought them.
+        self._timeouts: dict[str, ConsumerGroupTimeouts] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -153,6 +162,7 @@ class ConsumerGroupCoordinator:
     def heartbeat(self, req: HeartbeatRequest, topics: Mapping[str, TopicView]) -> HeartbeatResult:
         try:
             self._validate(req)
+            self._take_group_config(req)
             if req.member_epoch in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
                 return self._leave(req)
             return self._heartbeat(req, topics)
@@ -196,6 +206,23 @@ class ConsumerGroupCoordinator:
                 ErrorCode.invalid_regular_expression,
                 f"SubscribedTopicRegex {req.topic_regex} is not a valid regular expression.",
             )
+
+    def _take_group_config(self, req: HeartbeatRequest) -> None:
+        if req.group_config:
+            self._timeouts[req.group_id] = consumer_timeouts(
+                req.group_config, self.config.session_timeout_ms, self.config.heartbeat_interval_ms
+            )
+        else:
+            self._timeouts.pop(req.group_id, None)
+
+    def timeouts(self, group_id: str) -> ConsumerGroupTimeouts:
+        """The session timeout and heartbeat interval the group's members get."""
+        found = self._timeouts.get(group_id)
+        if found is None:
+            return ConsumerGroupTimeouts(
+                self.config.session_timeout_ms, self.config.heartbeat_interval_ms
+            )
+        return found
 
     def _heartbeat(self, req: HeartbeatRequest, topics: Mapping[str, TopicView]) -> HeartbeatResult:
         records: list[rec.Record] = []
@@ -294,7 +321,7 @@ class ConsumerGroupCoordinator:
         return HeartbeatResult(
             member_id=member_id,
             member_epoch=updated.member_epoch,
-            heartbeat_interval_ms=self.config.heartbeat_interval_ms,
+            heartbeat_interval_ms=self.timeouts(gid).heartbeat_interval_ms,
             assignment=updated.assigned if show else None,
         )
 
@@ -522,7 +549,8 @@ class ConsumerGroupCoordinator:
         if timer is not None:
             timer.cancel()
         self._session_timers[key] = self.scheduler.call_later(
-            self.config.session_timeout_ms, lambda: self._expire(group_id, member_id, "session")
+            self.timeouts(group_id).session_timeout_ms,
+            lambda: self._expire(group_id, member_id, "session"),
         )
 
     def _update_rebalance_timer(self, group_id: str, member: ConsumerMember) -> None:
@@ -646,6 +674,7 @@ class ConsumerGroupCoordinator:
         """The group was deleted (its tombstones written)."""
         group = self.groups.pop(group_id, None)
         self._may_describe.pop(group_id, None)
+        self._timeouts.pop(group_id, None)
         if group is not None:
             for mid in group.members:
                 self._cancel_timers(group_id, mid)
