@@ -1227,15 +1227,18 @@ class BrokerConfig:
                         f"advertised.listeners: {a} is not an address clients can reach"
                     )
         self.check_security()
-        low, high = (
-            self.get("group.min.session.timeout.ms"),
-            self.get("group.max.session.timeout.ms"),
-        )
-        if low > high:
-            raise ConfigError(
-                f"group.min.session.timeout.ms ({low}) is above group.max.session.timeout.ms "
-                f"({high})"
-            )
+        for low_key, high_key in _BOUND_PAIRS:
+            low, high = self.get(low_key), self.get(high_key)
+            if low > high:
+                raise ConfigError(f"{low_key} ({low}) is above {high_key} ({high})")
+
+
+# Lower and upper bounds that must not cross (Kafka refuses to start when they do).
+_BOUND_PAIRS = (
+    ("group.min.session.timeout.ms", "group.max.session.timeout.ms"),
+    ("group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms"),
+    ("group.consumer.min.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"),
+)
 
 
 def _definition(name: str) -> ConfigDef:

@@ -152,6 +152,12 @@ def test_describe_reports_synonyms_in_kafkas_order():
         ("admin.listen=nowhere", "admin.listen: 'nowhere' is not HOST:PORT"),
         ("cluster.id=my-cluster", "cluster.id: .* is not a cluster id"),
         ("group.min.session.timeout.ms=9999999", "is above group.max.session.timeout.ms"),
+        (
+            "group.consumer.min.heartbeat.interval.ms=20000",
+            r"group.consumer.min.heartbeat.interval.ms \(20000\) is above "
+            r"group.consumer.max.heartbeat.interval.ms \(15000\)",
+        ),
+        ("group.consumer.max.session.timeout.ms=1000", "is above group.consumer.max.session"),
         ("justakey", "KEY=VALUE"),
     ],
 )
