@@ -93,6 +93,7 @@ def fetch_request(
     max_bytes: int = MAX,
     partition_max_bytes: int = MAX,
     isolation_level: int = 0,
+    replica_id: int = -1,
 ) -> Any:
     """A Fetch of ``parts`` ((topic name, or id from v13, partition, offset) each)."""
     m = importlib.import_module(f"kio.schema.fetch.v{version}.request")
@@ -114,8 +115,10 @@ def fetch_request(
     return _build(
         m.FetchRequest,
         cluster_id=None,
-        replica_id=-1,
-        replica_state=m.ReplicaState(replica_id=-1, replica_epoch=-1) if version >= 15 else None,
+        replica_id=replica_id,
+        replica_state=(
+            m.ReplicaState(replica_id=replica_id, replica_epoch=-1) if version >= 15 else None
+        ),
         max_wait=datetime.timedelta(milliseconds=max_wait_ms),
         min_bytes=min_bytes,
         max_bytes=max_bytes,
@@ -145,3 +148,14 @@ def answered(resp: Any) -> list[tuple[Any, int, Any]]:
 def values(data: Any) -> list[bytes]:
     """The record values of a partition's records (every batch)."""
     return [r.value for b in records.decode_batches(bytes(data or b"")) for r in b.records]
+
+
+def read_fetch_response(c: WireClient, version: int) -> Any:
+    """The response to a Fetch sent earlier with ``c.send``."""
+    from kio.index import load_response_schema
+    from kio.serial import entity_reader
+
+    frame = c.recv_frame()
+    resp_cls = load_response_schema(1, version)
+    pos = 4 + (1 if resp_cls.__flexible__ else 0)  # correlation id, header tagged fields
+    return entity_reader(resp_cls)(frame, pos)[0]

@@ -17,6 +17,7 @@ from tests.fetch_session_wire import (
     delete_topic,
     fetch_request,
     produce,
+    read_fetch_response,
     values,
 )
 from tests.harness import wait_for
@@ -330,3 +331,32 @@ def test_fetch_versions_before_sessions_are_unchanged(client):
     produce(client, "fs-v4", 0, b"old")
     resp = client.request(fetch_request(4, 0, 0, [("fs-v4", 0, 0)]))
     assert [values(d.records) for _, _, d in answered(resp)] == [[b"old"]]
+
+
+def test_a_request_overtaken_in_its_session_is_refused_with_the_session_id(shared_broker):
+    with (
+        WireClient(shared_broker.bootstrap) as waiting,
+        WireClient(shared_broker.bootstrap) as other,
+    ):
+        create_topic(other, "fs-dup", 1)
+        session = open_session(other, V_NAMES, [("fs-dup", 0, 0)]).session_id
+        waiting.send(fetch_request(V_NAMES, session, 1, max_wait_ms=10_000))
+
+        def overtaken():  # epoch 2 is accepted once the waiting request has taken epoch 1
+            return other.request(fetch_request(V_NAMES, session, 2)).error_code == 0
+
+        wait_for(overtaken, 10, what="the waiting request to be accepted")
+        produce(other, "fs-dup", 0, b"wake")
+        resp = read_fetch_response(waiting, V_NAMES)
+    assert resp.error_code == ErrorCode.invalid_fetch_session_epoch
+    assert resp.session_id == session and resp.responses == ()
+
+
+@pytest.mark.parametrize("version", [V_NAMES, V_IDS])
+def test_a_follower_fetches_in_a_session_too(client, version):
+    topic_id = create_topic(client, f"fs-follower-{version}", 1)
+    topic = topic_id if version >= 13 else f"fs-follower-{version}"
+    resp = open_session(client, version, [(topic, 0, 0)], replica_id=2)
+    produce(client, f"fs-follower-{version}", 0, b"replicated")
+    resp = client.request(fetch_request(version, resp.session_id, 1, replica_id=2))
+    assert [values(d.records) for _, _, d in answered(resp)] == [[b"replicated"]]
