@@ -163,6 +163,12 @@ class FetchSession:
             if part.topic is None:
                 part.topic = names(part.topic_id)
 
+    def forget_sent(self) -> None:
+        """The last answer never reached the fetcher (a throttled Fetch is sent empty): list
+        every partition in the next one, as if nothing had been told."""
+        for part in self.partitions.values():
+            part.high_watermark = part.local_log_start_offset = -1
+
     def moved_to_end(self, part: CachedPartition) -> None:
         key = self.key(part.topic, part.topic_id, part.partition)
         self.partitions[key] = self.partitions.pop(key)

@@ -47,6 +47,7 @@ class BrokerCollector:
         yield from self._partitions()
         yield from self._retention()
         yield from self._cleaner()
+        yield from self._fetch_sessions()
 
     def _requests(self) -> Iterator[Metric]:
         m = self.broker.metrics
@@ -140,6 +141,23 @@ class BrokerCollector:
             "kctl_cleaner_last_pass_seconds",
             "Duration of the last cleaner pass.",
             value=s.last_pass_duration_ms / 1000,
+        )
+
+
+    def _fetch_sessions(self) -> Iterator[Metric]:
+        cache = self.broker.fetch_sessions  # Kafka's FetchSessionCache metrics
+        yield GaugeMetricFamily(
+            "kctl_fetch_sessions", "Incremental fetch sessions cached (KIP-227).", value=len(cache)
+        )
+        yield GaugeMetricFamily(
+            "kctl_fetch_session_partitions",
+            "Partitions held by the cached fetch sessions.",
+            value=cache.total_partitions,
+        )
+        yield CounterMetricFamily(
+            "kctl_fetch_session_evictions",
+            "Fetch sessions evicted to make room for new ones.",
+            value=cache.evictions,
         )
 
 

@@ -191,6 +191,9 @@ class ClientQuotas:
             # client fetches it again after the throttle time.
             if metered_fetch:
                 self.fetch.unrecord(user, client_id, size, at)
+            session = ctx.broker.fetch_sessions.get(getattr(response, "session_id", 0))
+            if session is not None:
+                session.forget_sent()  # what the handler noted as told was not
             response = dataclasses.replace(response, responses=())
         conn.throttle(throttle / 1000)
         return _with_throttle_time(response, throttle)

@@ -144,6 +144,23 @@ def test_metrics_move_with_traffic(admin_broker):
     assert ("kctl_cleaner_passes_total", ()) in after  # the cleaner is on by default
 
 
+def test_fetch_session_gauges(admin_broker):
+    from tests.fetch_session_wire import fetch_request
+    from tests.wire import WireClient
+
+    b, url = admin_broker
+    topic = "metrics-sessions"
+    create(b.bootstrap, topic)
+    before = scrape(url)
+    with WireClient(b.bootstrap) as c:
+        resp = c.request(fetch_request(12, 0, 0, [(topic, 0, 0)]))  # epoch 0 opens one
+        assert resp.session_id != 0
+        after = scrape(url)
+    for name in ("kctl_fetch_sessions", "kctl_fetch_session_partitions"):
+        assert after[(name, ())] == before[(name, ())] + 1, name
+    assert ("kctl_fetch_session_evictions_total", ()) in after
+
+
 def test_segments_json_and_partitions(admin_broker):
     b, url = admin_broker
     topic = "segments-json"

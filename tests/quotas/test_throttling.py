@@ -21,6 +21,9 @@ from kio.serial import entity_reader, entity_writer
 
 from broker.errors import ErrorCode
 from broker.protocol import records
+from tests.fetch_session_wire import create_topic as create_topic_of
+from tests.fetch_session_wire import fetch_request
+from tests.fetch_session_wire import produce as produce_to
 from tests.harness import free_port, wait_for
 from tests.quotas.test_quotas_wire import alter, req
 from tests.wire import WireClient
@@ -221,3 +224,29 @@ def test_a_producer_is_held_near_its_byte_rate(broker_factory):
     rate = count * len(payload) / elapsed
     assert 0.2 * quota <= rate <= 2 * quota, f"{rate:.0f} B/s against {quota}"
     assert throttled and max(throttled) > 0  # the broker said so (librdkafka's throttle events)
+
+
+def test_a_throttled_fetch_in_a_session_leaves_nothing_untold(broker_factory):
+    # A throttled Fetch goes out empty. In a fetch session the broker must not count what it
+    # held back as told: here partition 1's new log start, which only that answer carried
+    # (partition 0's records are sent again anyway), must come in the next answer.
+    b = broker_factory(*WINDOW)
+    with WireClient(b.bootstrap) as w:
+        create_topic_of(w, "sess", 2)
+        for index in (0, 1):
+            produce_to(w, "sess", index, b"a", b"b")
+    set_quota(b.bootstrap, (("client-id", "sess"),), "consumer_byte_rate", 8_000)
+    with Client(b.bootstrap, "sess") as c, WireClient(b.bootstrap) as w:
+        opened = c.call(fetch_request(12, 0, 0, [("sess", 0, 0), ("sess", 1, 0)]))
+        assert opened.session_id != 0 and throttle_ms(opened) == 0
+        session = opened.session_id
+        produce_to(w, "sess", 0, os.urandom(12_000))  # over 8 kB/s when fetched
+        deleted = w.request(req(21, 2, topics=(req(21, 2, "DeleteRecordsTopic", name="sess",
+            partitions=(req(21, 2, "DeleteRecordsPartition", partition_index=1, offset=1),)),),
+            timeout=5_000))
+        assert deleted.topics[0].partitions[0].error_code == ErrorCode.none
+        throttled = c.call(fetch_request(12, session, 1, [("sess", 0, 2), ("sess", 1, 2)]))
+        assert throttled.responses == () and throttle_ms(throttled) > 0
+        after = c.call(fetch_request(12, session, 2))  # served once the mute is over
+        told = {p.partition_index: p for t in after.responses for p in t.partitions}
+        assert told[0].records and told[1].log_start_offset == 1
