@@ -71,20 +71,6 @@ def test_kafka_python_consumes_several_partitions_over_one_session(broker_factor
     assert "no fetch session" not in log and "Traceback" not in log
 
 
-@pytest.fixture(scope="module")
-def java():
-    import os
-
-    from tests.compat.java_client import JavaUnavailable, java_client
-
-    try:
-        return java_client()
-    except JavaUnavailable as e:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"the Java client tests cannot run: {e}")
-        pytest.skip(str(e))
-
-
 def test_java_consumer_seeks_pauses_and_resumes_within_its_sessions(java, broker_factory):
     from tests.compat.test_java_client import assert_quiet
 

@@ -14,30 +14,18 @@ Java's Pattern.quote (\\Q...\\E) was refused.
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 from pathlib import Path
 
-import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 
-from tests.compat.java_client import JavaClient, JavaUnavailable, Run, java_client
+from tests.compat.java_client import Run
 from tests.security.acl_helpers import authz_args
 from tests.security.secure_broker import make_pki, secure_broker
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 SAMPLE_SIZE = 509  # Records.sample(): 5 special records, 4 random sizes, 500 compressible
-
-
-@pytest.fixture(scope="session")
-def java() -> JavaClient:
-    try:
-        return java_client()
-    except JavaUnavailable as e:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"the Java client tests cannot run: {e}")
-        pytest.skip(str(e))
 
 
 def assert_quiet(run: Run, *expected: str) -> None:
