@@ -116,6 +116,7 @@ class Broker:
             CoordinatorConfig.from_broker_config(self.config),
             LoopScheduler(asyncio.get_running_loop()),
             OffsetsTopic(self),
+            lambda group: self.metadata.image.group_configs.get(group),
         )
         self.groups.load()
         self.groups.start()

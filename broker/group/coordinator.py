@@ -25,7 +25,11 @@ from dataclasses import dataclass, field, replace
 
 from broker.errors import ErrorCode, KafkaError
 from broker.group import log_format as fmt
-from broker.group.consumer.coordinator import ConsumerConfig, ConsumerGroupCoordinator
+from broker.group.consumer.coordinator import (
+    ConsumerConfig,
+    ConsumerGroupCoordinator,
+    GroupConfigs,
+)
 from broker.group.consumer.model import ConsumerGroup, ConsumerGroupState
 from broker.group.group import Group
 from broker.group.member import JoinResult, Member, SyncResult
@@ -91,7 +95,13 @@ class JoinRequest:
 
 
 class GroupCoordinator:
-    def __init__(self, config: CoordinatorConfig, scheduler: Scheduler, store: OffsetsLog):
+    def __init__(
+        self,
+        config: CoordinatorConfig,
+        scheduler: Scheduler,
+        store: OffsetsLog,
+        group_configs: GroupConfigs = lambda _group: None,
+    ):
         self.config = config
         self.scheduler = scheduler
         self.store = store
@@ -100,7 +110,9 @@ class GroupCoordinator:
         self.pending_txn: dict[int, dict[str, dict[TopicPartition, OffsetAndMetadata]]] = {}
         self._retention_timer = None
         # KIP-848 groups: their own coordinator, sharing the group ids, store and offsets code
-        self.consumer = ConsumerGroupCoordinator(config.consumer, scheduler, store, self)
+        self.consumer = ConsumerGroupCoordinator(
+            config.consumer, scheduler, store, self, group_configs
+        )
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -4,8 +4,7 @@ One request joins (member epoch 0), heartbeats (the current epoch, with what cha
 the last one), or leaves (-1; -2 for a static member's temporary leave). v1 adds the topic
 regex, and the client generates its member id (v0: the coordinator does, at epoch 0).
 Read on the group and Describe on every named subscribed topic are required, as in Kafka;
-a regex subscription gets only the topics the member may describe. The group's own session
-timeout and heartbeat interval (GROUP config resource), if any, come from the metadata image.
+a regex subscription gets only the topics the member may describe.
 """
 
 from __future__ import annotations
@@ -50,7 +49,6 @@ async def handle(ctx, request):
             client_host="/" + ctx.client_host,
             version=ctx.version,
             may_describe=None if ctx.broker.authorizer is None else partial(_may_describe, ctx),
-            group_config=ctx.broker.metadata.image.group_configs.get(request.group_id),
         ),
         ctx.broker.metadata.image.topics_by_name,
     )

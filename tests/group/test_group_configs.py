@@ -11,6 +11,7 @@ import pytest
 from broker.config import DEFAULT_CONFIG, load_config
 from broker.errors import ErrorCode, KafkaError
 from broker.group.consumer.coordinator import HeartbeatRequest
+from broker.group.coordinator import CoordinatorConfig, GroupCoordinator
 from broker.group.group_configs import (
     GROUP_CONFIG,
     HEARTBEAT_INTERVAL,
@@ -23,7 +24,7 @@ from broker.metadata.changes import touched_topics
 from broker.metadata.controller import Controller
 from broker.metadata.image import MetadataImage
 from broker.metadata.store import MetadataStore
-from tests.group.fakes import make_coordinator
+from tests.group.fakes import FakeScheduler, MemoryLog
 from tests.group.test_consumer_coordinator import TOPICS, beat, join
 
 BROKER = load_config(None, [])  # Kafka's bounds: session 45-60 s, heartbeat 5-15 s
@@ -139,9 +140,10 @@ def test_the_controller_commits_only_valid_changes_and_keeps_them(tmp_path):
 
 
 def test_the_coordinator_answers_the_groups_interval_and_times_out_its_session():
-    coord, clock, _ = make_coordinator()
-    own = {SESSION_TIMEOUT: "2000", HEARTBEAT_INTERVAL: "250"}
-    joined = join(coord, "a", group_config=own)
+    own: dict[str, dict[str, str]] = {"g": {SESSION_TIMEOUT: "2000", HEARTBEAT_INTERVAL: "250"}}
+    clock, store = FakeScheduler(), MemoryLog()
+    coord = GroupCoordinator(CoordinatorConfig(), clock, store, own.get)
+    joined = join(coord, "a")
     assert joined.heartbeat_interval_ms == 250
     # a group without configs of its own keeps the broker's
     other = coord.consumer.heartbeat(
@@ -150,14 +152,24 @@ def test_the_coordinator_answers_the_groups_interval_and_times_out_its_session()
     )
     assert other.heartbeat_interval_ms == 5000
     clock.advance(1900)
-    assert beat(coord, "a", joined.member_epoch, group_config=own).error is ErrorCode.none
+    assert beat(coord, "a", joined.member_epoch).error is ErrorCode.none
     clock.advance(1900)  # 3.8 s after joining, 1.9 s after the last heartbeat: still in
     assert "a" in coord.consumer.groups["g"].members
     clock.advance(200)
     assert "a" not in coord.consumer.groups["g"].members  # the group's 2 s, not 45 s
-    # deleting the group's configs brings the broker's back at the next heartbeat
-    again = join(coord, "b", group_config=None)
-    assert again.heartbeat_interval_ms == 5000
-    clock.advance(40_000)
-    assert "b" in coord.consumer.groups["g"].members
 
+    # members replayed at start-up get the group's session too, before any heartbeat
+    join(coord, "b")
+    coord.stop()
+    again = GroupCoordinator(CoordinatorConfig(), clock, store, own.get)
+    again.load()
+    assert "b" in again.consumer.groups["g"].members
+    clock.advance(2100)
+    assert "b" not in again.consumer.groups["g"].members
+
+    # deleting the group's configs brings the broker's back at once
+    del own["g"]
+    rejoined = join(again, "c")
+    assert rejoined.heartbeat_interval_ms == 5000
+    clock.advance(40_000)
+    assert "c" in again.consumer.groups["g"].members

@@ -9,9 +9,8 @@ is applied to memory, so a failed write changes nothing and a restart replays th
 state. Timers: a member that does not heartbeat within ``group.consumer.session.timeout.ms``
 is fenced (removed); one that does not revoke partitions within its rebalance timeout too.
 A group's own ``consumer.session.timeout.ms`` and ``consumer.heartbeat.interval.ms`` (the GROUP
-config resource, broker/group/group_configs.py) come with each heartbeat and replace those
-broker values for it: the interval answered and the session the heartbeat starts. Members
-replayed at start-up get the broker's session timeout until their first heartbeat.
+config resource, broker/group/group_configs.py), read through ``group_configs`` whenever a
+timer starts or a heartbeat is answered, replace those broker values for it.
 
 Topic metadata is read at each heartbeat (the subscription metadata is recomputed and
 compared), which is how created, deleted and grown topics reach the group: Kafka refreshes on
@@ -71,6 +70,8 @@ class ConsumerConfig:
 
 
 DescribeCheck = Callable[[str], bool]
+# A group's own config overrides (GROUP resource) by group id; None: it has none
+GroupConfigs = Callable[[str], Mapping[str, str] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,6 @@ class HeartbeatRequest:
     version: int = 1
     # Describe on a topic for the member's principal; None: no authorizer, every topic
     may_describe: DescribeCheck | None = None
-    # The group's config overrides (GROUP resource); None or empty: the broker's values
-    group_config: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +123,10 @@ class ConsumerGroupCoordinator:
         scheduler: Scheduler,
         store: OffsetsLog,
         classic: ClassicGroups,
+        group_configs: GroupConfigs = lambda _group: None,
     ) -> None:
         self.config = config
+        self.group_configs = group_configs
         self.scheduler = scheduler
         self.store = store
         self.classic = classic
@@ -138,8 +139,6 @@ class ConsumerGroupCoordinator:
         # only the topics its member may describe (Kafka, KAFKA-18813). Kept in memory: a
         # member replayed at start-up keeps what its regex resolved to until it heartbeats.
         self._may_describe: dict[str, dict[str, DescribeCheck]] = {}  # group -> member ->
-        # Groups with configs of their own, as their last heartbeat brought them.
-        self._timeouts: dict[str, ConsumerGroupTimeouts] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -162,7 +161,6 @@ class ConsumerGroupCoordinator:
     def heartbeat(self, req: HeartbeatRequest, topics: Mapping[str, TopicView]) -> HeartbeatResult:
         try:
             self._validate(req)
-            self._take_group_config(req)
             if req.member_epoch in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
                 return self._leave(req)
             return self._heartbeat(req, topics)
@@ -207,22 +205,13 @@ class ConsumerGroupCoordinator:
                 f"SubscribedTopicRegex {req.topic_regex} is not a valid regular expression.",
             )
 
-    def _take_group_config(self, req: HeartbeatRequest) -> None:
-        if req.group_config:
-            self._timeouts[req.group_id] = consumer_timeouts(
-                req.group_config, self.config.session_timeout_ms, self.config.heartbeat_interval_ms
-            )
-        else:
-            self._timeouts.pop(req.group_id, None)
-
     def timeouts(self, group_id: str) -> ConsumerGroupTimeouts:
         """The session timeout and heartbeat interval the group's members get."""
-        found = self._timeouts.get(group_id)
-        if found is None:
-            return ConsumerGroupTimeouts(
-                self.config.session_timeout_ms, self.config.heartbeat_interval_ms
-            )
-        return found
+        return consumer_timeouts(
+            self.group_configs(group_id),
+            self.config.session_timeout_ms,
+            self.config.heartbeat_interval_ms,
+        )
 
     def _heartbeat(self, req: HeartbeatRequest, topics: Mapping[str, TopicView]) -> HeartbeatResult:
         records: list[rec.Record] = []
@@ -674,7 +663,6 @@ class ConsumerGroupCoordinator:
         """The group was deleted (its tombstones written)."""
         group = self.groups.pop(group_id, None)
         self._may_describe.pop(group_id, None)
-        self._timeouts.pop(group_id, None)
         if group is not None:
             for mid in group.members:
                 self._cancel_timers(group_id, mid)
