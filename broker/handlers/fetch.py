@@ -90,13 +90,7 @@ async def handle(ctx, request):
         if total >= request.min_bytes or remaining <= 0 or has_error or not partitions:
             if plan is not None:
                 return plan.respond(ctx, request, read)
-            return ctx.respond(
-                throttle_time=0,
-                error_code=ErrorCode.none,
-                session_id=INVALID_SESSION_ID,
-                responses=_responses(ctx, request, topics, read),
-                node_endpoints=(),
-            )
+            return _answer(ctx, _responses(ctx, request, topics, read))
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         for p in partitions:
@@ -293,12 +287,10 @@ class _Full(_Plan):
         session = ctx.broker.fetch_sessions.create(
             _replica_id(request) >= 0, by_id, partitions, size
         )
-        return ctx.respond(
-            throttle_time=0,
-            error_code=ErrorCode.none,
-            session_id=session.id if session is not None else INVALID_SESSION_ID,
-            responses=_responses(ctx, request, self.topics, read),
-            node_endpoints=(),
+        return _answer(
+            ctx,
+            _responses(ctx, request, self.topics, read),
+            session.id if session is not None else INVALID_SESSION_ID,
         )
 
 
@@ -337,21 +329,16 @@ class _Incremental(_Plan):
                 answered[-1][2].append(_partition_data(ctx, part.partition, item, committed))
         for part in with_records:
             session.moved_to_end(part)
-        return ctx.respond(
-            throttle_time=0,
-            error_code=ErrorCode.none,
-            session_id=session.id,
-            responses=tuple(
-                ctx.make(
-                    "FetchableTopicResponse",
-                    topic=name,
-                    topic_id=topic_id if by_id else ZERO_UUID,
-                    partitions=tuple(parts),
-                )
-                for name, topic_id, parts in answered
-            ),
-            node_endpoints=(),
+        responses = tuple(
+            ctx.make(
+                "FetchableTopicResponse",
+                topic=name,
+                topic_id=topic_id if by_id else ZERO_UUID,
+                partitions=tuple(parts),
+            )
+            for name, topic_id, parts in answered
         )
+        return _answer(ctx, responses, session.id)
 
 
 def _plan(ctx, request):
@@ -428,11 +415,15 @@ def _name_of(ctx, topic_id):
     return topic.name if topic is not None else None
 
 
-def _session_error(ctx, code, session_id=INVALID_SESSION_ID):
+def _answer(ctx, responses, session_id=INVALID_SESSION_ID, code=ErrorCode.none):
     return ctx.respond(
         throttle_time=0,
         error_code=code,
         session_id=session_id,
-        responses=(),
+        responses=responses,
         node_endpoints=(),
     )
+
+
+def _session_error(ctx, code, session_id=INVALID_SESSION_ID):
+    return _answer(ctx, (), session_id, code)
