@@ -21,7 +21,7 @@ from kctl.config_alter import (
 )
 from kctl.console import ExitCode, KctlError, fail
 from kctl.name_args import TopicArg, TopicOpt, TopicsArg, TopicsOpt, names, one_name
-from kctl.options import global_options, parse_pairs, require_writable, settings
+from kctl.options import Settings, global_options, parse_pairs, require_writable, settings
 
 
 def _results(futures: dict[str, Any], timeout: float) -> dict[str, KafkaException | None]:
@@ -273,6 +273,12 @@ def register(app: typer.Typer) -> None:
         delete: DeleteOpt = None,
         append: AppendOpt = None,
         subtract: SubtractOpt = None,
+        partitions: Annotated[
+            int | None,
+            typer.Option("--partitions", min=1, metavar="N",
+                         help="Grow the topic to N partitions instead (kafka-topics.sh's "
+                              "--alter --partitions; same as add-partitions --total N)."),
+        ] = None,
         dry_run: DryRunOpt = False,
     ) -> None:
         """Change a topic's configs (same as `kctl configs alter --topic TOPIC`).
@@ -280,9 +286,16 @@ def register(app: typer.Typer) -> None:
         Examples:
           kctl topics alter orders --set retention.ms=3600000 --dry-run
           kctl topics alter orders --delete retention.ms
+          kctl topics alter orders --partitions 12
         """
         topic = one_name(topic_arg, topic_opt)
         s = settings(ctx)
+        if partitions is not None:
+            if set_ or delete or append or subtract:
+                fail("--partitions grows the topic; change its configs in another command",
+                     ExitCode.USAGE)
+            _grow(s, topic, partitions, dry_run)
+            return
         if not dry_run:
             require_writable(s, "alter topic configs")
         target = ResourceConfigs(Cluster(s), ConfigResource(ResourceType.TOPIC, topic))
@@ -310,30 +323,33 @@ def register(app: typer.Typer) -> None:
         Example:
           kctl topics add-partitions orders --total 12
         """
-        topic = one_name(topic_arg, topic_opt)
-        s = settings(ctx)
-        require_writable(s, "add partitions")
-        cluster = Cluster(s)
-        current = len(cluster.topic(topic).partitions)
-        if total <= current:
-            fail(f"topic {topic!r} already has {current} partitions; --total must be more",
-                 ExitCode.INVALID)
-        futures = cluster.admin().create_partitions(
-            [NewPartitions(topic, total)], operation_timeout=cluster.timeout,
-            request_timeout=cluster.timeout, validate_only=dry_run,
-        )
-        exc = _results(futures, cluster.timeout)[topic]
-        if exc is not None:
-            raise kafka_error(exc, f"cannot add partitions to {topic!r}")
-        row = {"topic": topic, "partitions_before": current, "partitions_after": total,
-               "dry_run": dry_run}
-        if s.output == "table":
-            verb = "would grow" if dry_run else "grew"
-            typer.echo(f"{verb} topic {topic} from {current} to {total} partitions")
-        else:
-            output.print_rows([row], s.output)
+        _grow(settings(ctx), one_name(topic_arg, topic_opt), total, dry_run)
 
     app.add_typer(group, name="topics")
+
+
+def _grow(s: Settings, topic: str, total: int, dry_run: bool) -> None:
+    """Grow ``topic`` to ``total`` partitions (CreatePartitions) and say so."""
+    require_writable(s, "add partitions")
+    cluster = Cluster(s)
+    current = len(cluster.topic(topic).partitions)
+    if total <= current:
+        fail(f"topic {topic!r} already has {current} partitions; the new count must be more",
+             ExitCode.INVALID)
+    futures = cluster.admin().create_partitions(
+        [NewPartitions(topic, total)], operation_timeout=cluster.timeout,
+        request_timeout=cluster.timeout, validate_only=dry_run,
+    )
+    exc = _results(futures, cluster.timeout)[topic]
+    if exc is not None:
+        raise kafka_error(exc, f"cannot add partitions to {topic!r}")
+    row = {"topic": topic, "partitions_before": current, "partitions_after": total,
+           "dry_run": dry_run}
+    if s.output == "table":
+        verb = "would grow" if dry_run else "grew"
+        typer.echo(f"{verb} topic {topic} from {current} to {total} partitions")
+    else:
+        output.print_rows([row], s.output)
 
 
 def _delete_plan(cluster: Cluster, doomed: list[TopicInfo]) -> list[dict[str, Any]]:

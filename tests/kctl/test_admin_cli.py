@@ -156,6 +156,14 @@ def test_add_partitions(kctl):
     r = kctl.run("topics", "add-partitions", topic, "--total", "2")
     assert r.returncode == 7
     assert "already has 4 partitions" in one_error_line(r)
+    # kafka-topics.sh's spelling: --alter --partitions N
+    r = kctl.run("topics", "alter", topic, "--partitions", "6")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"grew topic {topic} from 4 to 6 partitions\n"
+    assert topics_json(kctl)[topic]["partitions"] == 6
+    r = kctl.run("topics", "alter", topic, "--partitions", "8", "--set", "retention.ms=1000")
+    assert r.returncode == 2 and "another command" in one_error_line(r)
+    assert topics_json(kctl)[topic]["partitions"] == 6
 
 
 def configs(kctl: Kctl, topic: str) -> dict[str, dict]:
