@@ -99,7 +99,9 @@ def _option_types(root: bool) -> dict[str, tuple[Any, Any]]:
             Annotated[
                 str | None,
                 typer.Option(
-                    "-b", "--bootstrap", metavar="HOST:PORT[,...]", rich_help_panel=PANEL,
+                    # --bootstrap-server: what Kafka's own tools call it
+                    "-b", "--bootstrap", "--bootstrap-server", metavar="HOST:PORT[,...]",
+                    rich_help_panel=PANEL,
                     help=_env_note(
                         "Bootstrap servers. Default: the profile's, else 127.0.0.1:9092.",
                         "KCTL_BOOTSTRAP", root,

@@ -41,6 +41,12 @@ def register(app: typer.Typer) -> None:
                 "beginning; with --group, the committed offsets.",
             ),
         ] = None,
+        from_beginning: Annotated[
+            bool,
+            # kafka-console-consumer's flag, for the hands that type it: what kctl does anyway
+            # (the beginning; in a group, partitions without a committed offset)
+            typer.Option("--from-beginning", hidden=True),
+        ] = False,
         to: Annotated[
             str | None,
             typer.Option(
@@ -152,6 +158,8 @@ def register(app: typer.Typer) -> None:
                 fail(f"{name} must be one of {', '.join(TEMPLATE_ENCODINGS)}", ExitCode.USAGE)
         if format_ is not None and explicit_output:
             fail("give either --format or -o, not both", ExitCode.USAGE)
+        if from_beginning and from_ is not None:
+            fail("give either --from-beginning or --from, not both", ExitCode.USAGE)
         if group:
             # Joining the group rebalances its members and commits move its offsets.
             options.require_writable(s, f"consume as a member of group {group!r}")

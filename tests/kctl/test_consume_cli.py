@@ -173,6 +173,17 @@ def test_group_consume_commits_and_resumes(filled, tmp_path):
     assert again == []  # everything was committed
 
 
+def test_kafka_console_consumer_spelling(filled, tmp_path):
+    # `kafka-console-consumer --bootstrap-server B --topic T --from-beginning` as typed
+    bs, topic = filled
+    res = run(None, "consume", "--bootstrap-server", bs, "--topic", topic, "--from-beginning",
+              "-p", "0", "-e", "-o", "jsonl", tmp=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert [r["offset"] for r in jsonl(res.stdout)] == list(range(N))
+    res = run(bs, "consume", topic, "--from-beginning", "--from", "end", tmp=tmp_path)
+    assert res.returncode == 2 and b"not both" in res.stderr
+
+
 def test_errors(filled, tmp_path):
     bs, topic = filled
     res = run(bs, "consume", "no-such-topic", "-e", tmp=tmp_path)
