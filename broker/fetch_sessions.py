@@ -50,6 +50,12 @@ ZERO_UUID = uuid.UUID(int=0)
 PartitionKey = tuple[Any, int]
 
 
+def partition_key(
+    uses_topic_ids: bool, topic: str | None, topic_id: uuid.UUID, index: int
+) -> PartitionKey:
+    return (topic_id, index) if uses_topic_ids else (topic, index)
+
+
 def next_epoch(epoch: int) -> int:
     """The epoch that follows ``epoch`` in a session (Kafka's FetchMetadata.nextEpoch)."""
     if epoch < 0:
@@ -129,7 +135,7 @@ class FetchSession:
     evictable_by_privileged: bool = False
 
     def key(self, topic: str | None, topic_id: uuid.UUID, index: int) -> PartitionKey:
-        return (topic_id, index) if self.uses_topic_ids else (topic, index)
+        return partition_key(self.uses_topic_ids, topic, topic_id, index)
 
     def update(
         self,

@@ -52,6 +52,7 @@ from broker.fetch_sessions import (
     CachedPartition,
     FetchSession,
     next_epoch,
+    partition_key,
 )
 from broker.handlers.registry import handles
 from broker.protocol.apis import ApiKey
@@ -281,7 +282,7 @@ class _Full(_Plan):
                     part = CachedPartition.of(name, topic_id, fp)
                     part.high_watermark = -1 if code else hw
                     part.local_log_start_offset = log_start
-                    cached[(topic_id if by_id else name, fp.partition)] = part
+                    cached[partition_key(by_id, name, topic_id, fp.partition)] = part
             return cached
 
         session = ctx.broker.fetch_sessions.create(

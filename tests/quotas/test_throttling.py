@@ -29,7 +29,7 @@ from tests.quotas.test_quotas_wire import alter, req
 from tests.wire import WireClient
 
 WINDOW = ["--set", "quota.window.num=2", "--set", "quota.window.size.seconds=1"]
-PRODUCE, FETCH, METADATA, CREATE_TOPICS = 0, 1, 3, 19
+PRODUCE, FETCH, METADATA, CREATE_TOPICS, DELETE_RECORDS = 0, 1, 3, 19, 21
 
 
 class Client(WireClient):
@@ -241,9 +241,9 @@ def test_a_throttled_fetch_in_a_session_leaves_nothing_untold(broker_factory):
         assert opened.session_id != 0 and throttle_ms(opened) == 0
         session = opened.session_id
         produce_to(w, "sess", 0, os.urandom(12_000))  # over 8 kB/s when fetched
-        deleted = w.request(req(21, 2, topics=(req(21, 2, "DeleteRecordsTopic", name="sess",
-            partitions=(req(21, 2, "DeleteRecordsPartition", partition_index=1, offset=1),)),),
-            timeout=5_000))
+        gone = req(DELETE_RECORDS, 2, "DeleteRecordsPartition", partition_index=1, offset=1)
+        deleted = w.request(req(DELETE_RECORDS, 2, timeout=5_000, topics=(
+            req(DELETE_RECORDS, 2, "DeleteRecordsTopic", name="sess", partitions=(gone,)),)))
         assert deleted.topics[0].partitions[0].error_code == ErrorCode.none
         throttled = c.call(fetch_request(12, session, 1, [("sess", 0, 2), ("sess", 1, 2)]))
         assert throttled.responses == () and throttle_ms(throttled) > 0

@@ -123,7 +123,7 @@ class ConsumerGroupCoordinator:
         scheduler: Scheduler,
         store: OffsetsLog,
         classic: ClassicGroups,
-        group_configs: GroupConfigs = lambda _group: None,
+        group_configs: GroupConfigs,
     ) -> None:
         self.config = config
         self.group_configs = group_configs
