@@ -129,16 +129,16 @@ class Partition:
                 ErrorCode.invalid_record,
                 f"{len(batches)} record batches for one partition: a produce request carries one",
             )
-        for _, h in batches:
-            if h.size > self.settings.max_message_bytes:
-                raise KafkaError(
-                    ErrorCode.message_too_large,
-                    f"batch of {h.size} bytes exceeds max.message.bytes "
-                    f"{self.settings.max_message_bytes}",
-                )
-            if from_client:
-                _check_client_batch(h)
-        duplicate = self.producers.check(batches[0][1])
+        h = batches[0][1]
+        if h.size > self.settings.max_message_bytes:
+            raise KafkaError(
+                ErrorCode.message_too_large,
+                f"batch of {h.size} bytes exceeds max.message.bytes "
+                f"{self.settings.max_message_bytes}",
+            )
+        if from_client:
+            _check_client_batch(h)
+        duplicate = self.producers.check(h)
         if duplicate is not None:
             return ProduceResult(duplicate.base_offset, -1, self.log_start_offset)
         policy = self.settings.record_policy
@@ -155,8 +155,7 @@ class Partition:
         result: AppendResult = self.log.append(
             buf, batches, leader_epoch=self.leader_epoch, log_append_time_ms=append_time
         )
-        for _, h in batches:
-            self.producers.update(h)
+        self.producers.update(batches[0][1])  # as stamped (the policy may re-encode it)
         self.high_watermark = self.log.log_end_offset  # the ISR is this broker alone
         self.wake_fetchers()
         return ProduceResult(result.base_offset, result.log_append_time, self.log_start_offset)
